@@ -1,0 +1,5 @@
+/* cn_prophet.h — part of cnumerics.h; filled by its issue. */
+#ifndef CN_PROPHET_H
+#define CN_PROPHET_H
+
+#endif

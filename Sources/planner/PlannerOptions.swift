@@ -1,0 +1,83 @@
+import ArgumentParser
+import PlannerCore
+
+extension LoadPredictorKind: ExpressibleByArgument {}
+extension DecodeInterpolationMethod: ExpressibleByArgument {}
+
+/// Load-predictor flags shared by `predict`, `dryrun` and `run` (SPEC.md §9).
+struct PredictorOptions: ParsableArguments {
+    @Option(help: "Load predictor: constant, arima, kalman or prophet.")
+    var loadPredictor: LoadPredictorKind = .arima
+
+    @Flag(help: "Model log1p(y) and forecast max(0, expm1(prediction)).")
+    var loadPredictorLog1p = false
+
+    @Option(help: "Prophet: number of most recent points the model is fitted on.")
+    var prophetWindowSize: Int = 50
+
+    @Option(help: "Kalman: process noise of the level.")
+    var kalmanQLevel: Double = 1.0
+
+    @Option(help: "Kalman: process noise of the trend.")
+    var kalmanQTrend: Double = 0.1
+
+    @Option(help: "Kalman: measurement noise.")
+    var kalmanR: Double = 10.0
+
+    @Option(help: "Kalman: points needed before the filter forecasts (the last value is returned before).")
+    var kalmanMinPoints: Int = 5
+
+    func configuration(intervalSeconds: Int) -> LoadPredictorConfiguration {
+        var c = LoadPredictorConfiguration()
+        c.kind = loadPredictor
+        c.log1p = loadPredictorLog1p
+        c.prophetWindowSize = prophetWindowSize
+        c.kalmanQLevel = kalmanQLevel
+        c.kalmanQTrend = kalmanQTrend
+        c.kalmanR = kalmanR
+        c.kalmanMinPoints = kalmanMinPoints
+        c.intervalSeconds = intervalSeconds
+        return c
+    }
+}
+
+/// SLA, budget and profile flags shared by `dryrun` and `run` (SPEC.md §9).
+struct PlannerOptions: ParsableArguments {
+    @Option(help: "Seconds between scaling decisions.")
+    var adjustmentInterval: Int = 180
+
+    @Option(help: "Target time to first token (ms).")
+    var ttft: Double = 500
+
+    @Option(help: "Target inter-token latency (ms).")
+    var itl: Double = 50
+
+    @Option(name: .customLong("max-gpu-budget"), help: "Most GPUs prefill and decode together may use (-1: no limit).")
+    var maxGPUBudget: Int = 8
+
+    @Option(help: "Fewest replicas of each planned component.")
+    var minEndpoint: Int = 1
+
+    @Option(name: .customLong("prefill-engine-num-gpu"), help: "GPUs per prefill worker.")
+    var prefillEngineNumGPU: Int = 1
+
+    @Option(name: .customLong("decode-engine-num-gpu"), help: "GPUs per decode worker.")
+    var decodeEngineNumGPU: Int = 1
+
+    @Option(help: "Directory of the pre-deployment profile (NPZ or JSON).")
+    var profileResultsDir: String = "data/profiles/h200_llama8b_tp1"
+
+    @Option(help: "Trace fed to the predictors before live data (file, directory or glob).")
+    var loadPredictorWarmupTrace: String?
+
+    @Option(help: "Components planned: disagg, prefill or decode.")
+    var mode: String = "disagg"
+
+    @Option(help: "Decode grid resolution per axis.")
+    var resolution: Int = 100
+
+    @Option(help: "Decode surface method: clough-tocher (the reference) or thin-plate.")
+    var decodeInterpolation: DecodeInterpolationMethod = .cloughTocher
+
+    @OptionGroup var predictor: PredictorOptions
+}

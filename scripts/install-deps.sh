@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the planner, its tests and its demo need.
+# Runs as root (or through sudo when available); skips the install when all are present.
+set -euo pipefail
+packages=(liblapacke-dev libopenblas-dev zlib1g-dev etcd-server prometheus librsvg2-bin)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+SUDO=""
+[ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null && SUDO=sudo
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

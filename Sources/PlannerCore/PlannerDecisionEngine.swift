@@ -1,0 +1,170 @@
+/// The decision code the dryrun and the live loop share (SPEC.md §5, §6): three
+/// load predictors (request count, ISL, OSL), the two performance interpolators,
+/// and the settings. Feed it observations, ask for a prediction, turn a
+/// (predicted or observed) load into budget-limited replica counts.
+///
+/// Not thread-safe: one loop drives one engine.
+public final class PlannerDecisionEngine {
+    public let settings: PlannerSettings
+    public let prefillInterpolator: PrefillInterpolator
+    public let decodeInterpolator: DecodeInterpolator
+    public let requestCountPredictor: LoadPredictor
+    public let islPredictor: LoadPredictor
+    public let oslPredictor: LoadPredictor
+
+    /// Uses the given predictors (tests inject their own). Throws `PlannerSettingsError`
+    /// for settings the maths cannot use.
+    public init(settings: PlannerSettings, prefillInterpolator: PrefillInterpolator,
+                decodeInterpolator: DecodeInterpolator, requestCountPredictor: LoadPredictor,
+                islPredictor: LoadPredictor, oslPredictor: LoadPredictor) throws {
+        try settings.validate()
+        self.settings = settings
+        self.prefillInterpolator = prefillInterpolator
+        self.decodeInterpolator = decodeInterpolator
+        self.requestCountPredictor = requestCountPredictor
+        self.islPredictor = islPredictor
+        self.oslPredictor = oslPredictor
+    }
+
+    /// Builds three predictors of the configured kind, spaced at the planner's interval.
+    public convenience init(settings: PlannerSettings, prefillInterpolator: PrefillInterpolator,
+                            decodeInterpolator: DecodeInterpolator, predictor: LoadPredictorConfiguration) throws {
+        var configuration = predictor
+        configuration.intervalSeconds = settings.intervalSeconds
+        try self.init(settings: settings, prefillInterpolator: prefillInterpolator, decodeInterpolator: decodeInterpolator,
+                      requestCountPredictor: makeLoadPredictor(configuration),
+                      islPredictor: makeLoadPredictor(configuration),
+                      oslPredictor: makeLoadPredictor(configuration))
+    }
+
+    /// Builds the interpolators from a loaded profile as well.
+    public convenience init(settings: PlannerSettings, profile: PerformanceProfile, predictor: LoadPredictorConfiguration,
+                            decodeResolution: Int = 100, decodeMethod: DecodeInterpolationMethod = .cloughTocher) throws {
+        try settings.validate()
+        try self.init(settings: settings,
+                      prefillInterpolator: PrefillInterpolator(profile: profile.prefill),
+                      decodeInterpolator: DecodeInterpolator(profile: profile.decode, resolution: decodeResolution,
+                                                             method: decodeMethod),
+                      predictor: predictor)
+    }
+
+    // MARK: load
+
+    /// Feeds one interval's observed load to the three predictors.
+    public func observe(requestCount: Double, isl: Double, osl: Double) {
+        requestCountPredictor.add(requestCount)
+        islPredictor.add(isl)
+        oslPredictor.add(osl)
+    }
+
+    public func observe(_ interval: IntervalMetrics) {
+        observe(requestCount: Double(interval.requestCount), isl: interval.averageISL, osl: interval.averageOSL)
+    }
+
+    /// Preloads history (SPEC.md §3 warm-up), then re-arms idle skipping so the
+    /// quiet start of the live deployment is still ignored.
+    public func warmUp(with intervals: [IntervalMetrics]) {
+        for interval in intervals { observe(interval) }
+        requestCountPredictor.resetIdleSkip()
+        islPredictor.resetIdleSkip()
+        oslPredictor.resetIdleSkip()
+    }
+
+    /// One-step-ahead forecast of the next interval's load.
+    public func predictLoad() -> PredictedLoad {
+        PredictedLoad(requestCount: requestCountPredictor.predictNext(),
+                      isl: islPredictor.predictNext(), osl: oslPredictor.predictNext())
+    }
+
+    // MARK: decisions
+
+    /// Replica counts for `load`, corrected by `corrections`, limited by the GPU
+    /// budget. Components the mode does not plan get 0.
+    public func decide(_ load: PredictedLoad, corrections: CorrectionFactors = .neutral) -> ScalingDecision {
+        let s = settings
+        var p = 0, d = 0, infeasible = false
+        if s.mode.plansPrefill {
+            p = ScalingMath.prefillReplicas(
+                requestCount: load.requestCount, isl: load.isl, intervalSeconds: s.intervalSeconds,
+                correctionFactor: corrections.prefill,
+                throughputPerGPU: prefillInterpolator.interpolateThroughputPerGPU(load.isl),
+                engineGPUs: s.prefillEngineGPUs, minEndpoint: s.minEndpoint)
+        }
+        if s.mode.plansDecode {
+            let itl = ScalingMath.correctedITL(slaMilliseconds: s.itlMilliseconds, correctionFactor: corrections.decode)
+            let best = decodeInterpolator.findBestThroughputPerGPU(
+                itlMilliseconds: itl, contextLength: ScalingMath.decodeContextLength(isl: load.isl, osl: load.osl))
+            infeasible = !best.feasible
+            d = ScalingMath.decodeReplicas(
+                requestCount: load.requestCount, osl: load.osl, intervalSeconds: s.intervalSeconds,
+                throughputPerGPU: best.throughputPerGPU, engineGPUs: s.decodeEngineGPUs, minEndpoint: s.minEndpoint)
+        }
+        let limited = applyBudget(prefill: p, decode: d)
+        return ScalingDecision(prefill: limited.prefill, decode: limited.decode, requestedPrefill: p, requestedDecode: d,
+                               budgetLimited: limited.prefill != p || limited.decode != d,
+                               decodeSLAInfeasible: infeasible)
+    }
+
+    /// The budget rule of the mode: joint for disagg, per component otherwise.
+    public func applyBudget(prefill: Int, decode: Int) -> (prefill: Int, decode: Int) {
+        let s = settings
+        switch s.mode {
+        case .disagg:
+            return ScalingMath.globalBudget(prefill: prefill, decode: decode, prefillEngineGPUs: s.prefillEngineGPUs,
+                                            decodeEngineGPUs: s.decodeEngineGPUs, maxGPUBudget: s.maxGPUBudget,
+                                            minEndpoint: s.minEndpoint)
+        case .prefill:
+            return (ScalingMath.componentBudget(replicas: prefill, engineGPUs: s.prefillEngineGPUs,
+                                                maxGPUBudget: s.maxGPUBudget, minEndpoint: s.minEndpoint), 0)
+        case .decode:
+            return (0, ScalingMath.componentBudget(replicas: decode, engineGPUs: s.decodeEngineGPUs,
+                                                   maxGPUBudget: s.maxGPUBudget, minEndpoint: s.minEndpoint))
+        }
+    }
+
+    // MARK: correction (live loop)
+
+    /// Correction factors from one interval's observations (SPEC.md §5). Keeps
+    /// `previous` for a factor that cannot be computed: invalid metrics, no
+    /// decode workers, a profile look-up of 0, or correction turned off
+    /// (then `.neutral` is returned).
+    public func correctionFactors(observed: ObservedMetrics, decodeWorkers: Int,
+                                  previous: CorrectionFactors = .neutral) -> CorrectionFactors {
+        guard settings.correctionEnabled else { return .neutral }
+        guard observed.isValid, let ttft = observed.ttftMilliseconds, let itl = observed.itlMilliseconds,
+              let isl = observed.isl, let osl = observed.osl else { return previous }
+        var result = previous
+        if settings.mode.plansPrefill,
+           let cf = ScalingMath.prefillCorrectionFactor(observedTTFTMilliseconds: ttft,
+                                                        expectedTTFTMilliseconds: prefillInterpolator.interpolateTTFT(isl)) {
+            result.prefill = cf
+        }
+        if settings.mode.plansDecode,
+           let concurrency = ScalingMath.decodeConcurrency(
+               requestCount: observed.requestCount ?? 0, decodeWorkers: decodeWorkers,
+               requestDurationSeconds: observed.requestDurationSeconds ?? 0, intervalSeconds: settings.intervalSeconds) {
+            let expected = decodeInterpolator.interpolateITL(
+                concurrency: concurrency, contextLength: ScalingMath.decodeContextLength(isl: isl, osl: osl))
+            if let cf = ScalingMath.decodeCorrectionFactor(observedITLMilliseconds: itl, expectedITLMilliseconds: expected) {
+                result.decode = cf
+            }
+        }
+        return result
+    }
+
+    // MARK: capacity (dryrun)
+
+    /// Prefill tokens per second `replicas` workers serve within the TTFT SLA at `isl`.
+    public func safePrefillThroughput(replicas: Int, isl: Double) -> Double {
+        ScalingMath.safePrefillThroughput(replicas: replicas, expectedTTFTMilliseconds: prefillInterpolator.interpolateTTFT(isl),
+                                          ttftSLAMilliseconds: settings.ttftMilliseconds,
+                                          throughputPerGPU: prefillInterpolator.interpolateThroughputPerGPU(isl))
+    }
+
+    /// Decode tokens per second `replicas` workers serve within the ITL SLA.
+    public func safeDecodeThroughput(replicas: Int, isl: Double, osl: Double) -> Double {
+        let best = decodeInterpolator.findBestThroughputPerGPU(
+            itlMilliseconds: settings.itlMilliseconds, contextLength: ScalingMath.decodeContextLength(isl: isl, osl: osl))
+        return ScalingMath.safeDecodeThroughput(replicas: replicas, best: best, itlSLAMilliseconds: settings.itlMilliseconds)
+    }
+}

@@ -1,0 +1,148 @@
+import Foundation
+
+/// The replica, correction-factor and budget formulas of SPEC.md §5 as pure
+/// functions of plain numbers, so they are testable without a profile. The
+/// decision engine feeds them interpolator look-ups; the loops around it only
+/// gather inputs and apply outputs.
+public enum ScalingMath {
+    /// `ceil(x)` as an Int that never traps: non-finite or negative demand counts
+    /// as 0, and absurdly large demand saturates instead of overflowing.
+    static func ceilingCount(_ x: Double) -> Int {
+        guard x.isFinite, x > 0 else { return x == .infinity ? saturatedCount : 0 }
+        let c = x.rounded(.up)
+        return c >= Double(saturatedCount) ? saturatedCount : Int(c)
+    }
+
+    static func floorCount(_ x: Double) -> Int {
+        guard x.isFinite, x > 0 else { return x == .infinity ? saturatedCount : 0 }
+        let f = x.rounded(.down)
+        return f >= Double(saturatedCount) ? saturatedCount : Int(f)
+    }
+
+    /// Replica counts saturate here (far above any real pool) so sums of
+    /// replicas times GPUs cannot overflow.
+    static let saturatedCount = 1 << 40
+
+    // MARK: correction factors
+
+    /// p_cf = observed TTFT / profiled TTFT at the observed ISL; nil when either
+    /// side is unusable (non-finite, or a non-positive expectation).
+    public static func prefillCorrectionFactor(observedTTFTMilliseconds: Double, expectedTTFTMilliseconds: Double) -> Double? {
+        ratio(observedTTFTMilliseconds, expectedTTFTMilliseconds)
+    }
+
+    /// Average number of requests a decode worker served concurrently in the
+    /// interval: num_req / workers · request_duration / interval (Little's law).
+    /// Nil when there are no decode workers (the factor is then skipped).
+    public static func decodeConcurrency(requestCount: Double, decodeWorkers: Int,
+                                         requestDurationSeconds: Double, intervalSeconds: Int) -> Double? {
+        guard decodeWorkers > 0, intervalSeconds > 0 else { return nil }
+        let c = requestCount / Double(decodeWorkers) * requestDurationSeconds / Double(intervalSeconds)
+        return c.isFinite ? max(0, c) : nil
+    }
+
+    /// d_cf = observed ITL / profiled ITL at the observed concurrency and context.
+    public static func decodeCorrectionFactor(observedITLMilliseconds: Double, expectedITLMilliseconds: Double) -> Double? {
+        ratio(observedITLMilliseconds, expectedITLMilliseconds)
+    }
+
+    private static func ratio(_ observed: Double, _ expected: Double) -> Double? {
+        guard observed.isFinite, expected.isFinite, expected > 0 else { return nil }
+        let r = observed / expected
+        return r.isFinite ? r : nil
+    }
+
+    /// Context length the decode profile is read at: the prompt plus half the
+    /// output, i.e. the mean context over a request's decode steps.
+    public static func decodeContextLength(isl: Double, osl: Double) -> Double { isl + osl / 2 }
+
+    /// The ITL the decode pool must reach on the profile so the observed ITL
+    /// meets the SLA: itl_sla / d_cf (the SLA itself when d_cf ≤ 0 or unusable).
+    public static func correctedITL(slaMilliseconds: Double, correctionFactor: Double) -> Double {
+        guard correctionFactor.isFinite, correctionFactor > 0 else { return slaMilliseconds }
+        return slaMilliseconds / correctionFactor
+    }
+
+    // MARK: replicas
+
+    /// max(min_endpoint, ceil(num_req · isl / interval · min(1, p_cf) / thptPerGPU / gpus)).
+    /// A correction factor above 1 is not applied: queueing shows as slow TTFT,
+    /// and adding prefill workers beyond the token demand would not cure it.
+    /// A non-positive throughput per GPU (broken profile) yields `minEndpoint`.
+    public static func prefillReplicas(requestCount: Double, isl: Double, intervalSeconds: Int,
+                                       correctionFactor: Double = 1, throughputPerGPU: Double,
+                                       engineGPUs: Int, minEndpoint: Int) -> Int {
+        guard throughputPerGPU > 0, throughputPerGPU.isFinite, intervalSeconds > 0, engineGPUs > 0 else { return minEndpoint }
+        let cf = correctionFactor.isFinite ? min(1, correctionFactor) : 1
+        let tokensPerSecond = requestCount * isl / Double(intervalSeconds) * cf
+        return max(minEndpoint, ceilingCount(tokensPerSecond / throughputPerGPU / Double(engineGPUs)))
+    }
+
+    /// max(min_endpoint, ceil(num_req · osl / interval / perGPU / gpus)); `minEndpoint`
+    /// when the best throughput per GPU at the (corrected) ITL target is ≤ 0.
+    public static func decodeReplicas(requestCount: Double, osl: Double, intervalSeconds: Int,
+                                      throughputPerGPU: Double, engineGPUs: Int, minEndpoint: Int) -> Int {
+        guard throughputPerGPU > 0, throughputPerGPU.isFinite, intervalSeconds > 0, engineGPUs > 0 else { return minEndpoint }
+        let tokensPerSecond = requestCount * osl / Double(intervalSeconds)
+        return max(minEndpoint, ceilingCount(tokensPerSecond / throughputPerGPU / Double(engineGPUs)))
+    }
+
+    // MARK: budgets
+
+    /// Budget for a single planned component (modes prefill/decode): over budget,
+    /// 0 when even `minEndpoint` replicas do not fit, else
+    /// max(min_endpoint, floor(replicas · budget / (replicas · gpus))).
+    /// A negative budget means no limit.
+    public static func componentBudget(replicas: Int, engineGPUs: Int, maxGPUBudget: Int, minEndpoint: Int) -> Int {
+        guard maxGPUBudget >= 0 else { return replicas }
+        let total = replicas * engineGPUs
+        guard total > maxGPUBudget else { return replicas }
+        if maxGPUBudget < minEndpoint * engineGPUs { return 0 }
+        return max(minEndpoint, floorCount(Double(replicas) * Double(maxGPUBudget) / Double(total)))
+    }
+
+    /// Joint budget of both pools (mode disagg). Over budget, prefill is scaled by
+    /// budget/total but capped so `minEndpoint` decode workers still fit, and
+    /// decode takes every GPU prefill leaves (floor). (0, 0) when the budget cannot
+    /// hold `minEndpoint` of each. A negative budget means no limit.
+    public static func globalBudget(prefill: Int, decode: Int, prefillEngineGPUs gp: Int, decodeEngineGPUs gd: Int,
+                                    maxGPUBudget budget: Int, minEndpoint: Int) -> (prefill: Int, decode: Int) {
+        guard budget >= 0 else { return (prefill, decode) }
+        let total = prefill * gp + decode * gd
+        guard total > budget else { return (prefill, decode) }
+        if budget < minEndpoint * (gp + gd) { return (0, 0) }
+        let scale = Double(budget) / Double(total)
+        let maxPrefill = floorDivision(budget - minEndpoint * gd, gp)
+        let p = max(minEndpoint, min(maxPrefill, floorCount(Double(prefill) * scale)))
+        let d = max(minEndpoint, floorDivision(budget - p * gp, gd))
+        return (p, d)
+    }
+
+    /// Python's floor division for a positive divisor (Swift's `/` truncates toward 0).
+    static func floorDivision(_ a: Int, _ b: Int) -> Int {
+        let q = a / b
+        return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
+    }
+
+    /// GPU-hours one interval costs: (num_p · gp + num_d · gd) · interval / 3600.
+    public static func gpuHours(prefill: Int, decode: Int, prefillEngineGPUs: Int, decodeEngineGPUs: Int,
+                                intervalSeconds: Int) -> Double {
+        Double(prefill * prefillEngineGPUs + decode * decodeEngineGPUs) * Double(intervalSeconds) / 3600
+    }
+
+    // MARK: safe capacity (dryrun)
+
+    /// Prefill tokens per second `replicas` workers serve within the TTFT SLA at
+    /// `isl`: 0 when the profile's TTFT at that ISL already misses the SLA.
+    /// As the reference, the per-GPU throughput is not multiplied by GPUs per engine.
+    public static func safePrefillThroughput(replicas: Int, expectedTTFTMilliseconds: Double,
+                                             ttftSLAMilliseconds: Double, throughputPerGPU: Double) -> Double {
+        expectedTTFTMilliseconds > ttftSLAMilliseconds ? 0 : Double(replicas) * throughputPerGPU
+    }
+
+    /// Decode tokens per second `replicas` workers serve within the ITL SLA:
+    /// 0 when the best ITL the profile offers at that context misses the SLA.
+    public static func safeDecodeThroughput(replicas: Int, best: BestDecodeThroughput, itlSLAMilliseconds: Double) -> Double {
+        best.itlMilliseconds > itlSLAMilliseconds ? 0 : Double(replicas) * best.throughputPerGPU
+    }
+}

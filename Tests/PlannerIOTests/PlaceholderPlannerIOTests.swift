@@ -1,5 +1,0 @@
-import XCTest
-
-final class PlaceholderPlannerIOTests: XCTestCase {
-    func testTargetBuilds() { XCTAssertTrue(true) }
-}

@@ -32,6 +32,8 @@ let package = Package(
         ),
         // Named PlannerNumerics: swift-numerics (a transitive dependency) owns the module name Numerics.
         .target(name: "PlannerNumerics", dependencies: ["CNumerics"], path: "Sources/Numerics"),
+        // zlib headers for PlannerIO (gzip traces, deflated NPZ members).
+        .systemLibrary(name: "CPlannerZlib", path: "Sources/CPlannerZlib"),
         .target(
             name: "PlannerCore",
             dependencies: ["PlannerNumerics", .product(name: "Logging", package: "swift-log")]
@@ -39,7 +41,7 @@ let package = Package(
         .target(
             name: "PlannerIO",
             dependencies: [
-                "PlannerCore",
+                "PlannerCore", "CPlannerZlib",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,5 +1,67 @@
-/* cn_arima.h — part of cnumerics.h; filled by its issue. */
+/* cn_arima.h — ARIMA(p,d,q) with optional intercept, fitted as statsmodels'
+ * SARIMAX does (part of cnumerics.h), and pmdarima's automatic order search. */
 #ifndef CN_ARIMA_H
 #define CN_ARIMA_H
+
+#define CN_ARIMA_MAX_P 5
+#define CN_ARIMA_MAX_Q 5
+/** Intercept + p + q + sigma2. */
+#define CN_ARIMA_MAX_PARAMS (1 + CN_ARIMA_MAX_P + CN_ARIMA_MAX_Q + 1)
+
+typedef struct cn_arima_order {
+    int p, d, q;
+    int intercept;          /**< 1 for trend 'c' (a constant in the differenced equation) */
+} cn_arima_order;
+
+/** Parameters in statsmodels' order: [intercept], ar.L1..p, ma.L1..q, sigma2 (constrained). */
+static inline int cn_arima_param_count(cn_arima_order o) { return (o.intercept ? 1 : 0) + o.p + o.q + 1; }
+
+typedef struct cn_arima_fit_result {
+    double params[CN_ARIMA_MAX_PARAMS];
+    double loglike;
+    double aic;
+    int iterations;
+} cn_arima_fit_result;
+
+/** Doubles of workspace every routine below needs for a series of n points. */
+size_t cn_arima_workspace_size(int n);
+
+/** Exact Gaussian log-likelihood (diffuse levels, stationary ARMA block). */
+int cn_arima_loglike(const double *y, int n, cn_arima_order order, const double *params,
+                     double *loglike, double *work, size_t work_size);
+
+/** statsmodels SARIMAX.start_params: conditional sum of squares (Hannan–Rissanen style). */
+int cn_arima_start_params(const double *y, int n, cn_arima_order order, double *params,
+                          double *work, size_t work_size);
+
+/**
+ * Maximum likelihood by L-BFGS over statsmodels' unconstrained parameters,
+ * objective -llf/n, score = complex-step gradient times the forward-difference
+ * Jacobian of the transformation (as statsmodels computes it). `start` may be
+ * NULL (start_params above).
+ */
+int cn_arima_fit(const double *y, int n, cn_arima_order order, const double *start, int max_iterations,
+                 cn_arima_fit_result *result, double *work, size_t work_size);
+
+/** One-step-ahead forecast of the level y[n]. */
+int cn_arima_forecast(const double *y, int n, cn_arima_order order, const double *params,
+                      double *forecast, double *work, size_t work_size);
+
+/** Largest modulus of the inverse AR roots (sel 0) or MA roots (sel 1); 0 when none. */
+double cn_arima_max_inverse_root(cn_arima_order order, const double *params, int ma);
+
+/** pmdarima ndiffs: repeated KPSS level-stationarity tests (lshort lag rule). */
+int cn_kpss_ndiffs(const double *y, int n, double alpha, int max_d, int *d, double *work, size_t work_size);
+/** KPSS statistic and p-value (table interpolation, clamped) for level stationarity. */
+int cn_kpss_level(const double *y, int n, double *statistic, double *pvalue, double *work, size_t work_size);
+
+typedef struct cn_auto_arima_result {
+    cn_arima_order order;
+    cn_arima_fit_result fit;
+    int models_fitted;
+} cn_auto_arima_result;
+
+/** pmdarima.auto_arima(y) with its defaults (non-seasonal stepwise search by AIC). */
+int cn_auto_arima(const double *y, int n, cn_auto_arima_result *result, double *work, size_t work_size);
 
 #endif

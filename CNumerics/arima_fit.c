@@ -1,0 +1,172 @@
+/* ARIMA start parameters (statsmodels SARIMAX.start_params) and maximum
+ * likelihood fit (statsmodels MLEModel.fit(method='lbfgs')). */
+#include <float.h>
+#include <math.h>
+#include <string.h>
+#include <lapacke.h>
+#include "cnumerics.h"
+#include "arima_internal.h"
+
+/* Minimum-norm least squares of the rows×cols column-major X against Y (as
+ * numpy's pinv(X)·Y); writes cols coefficients to beta. X and Y are clobbered. */
+static int least_squares(int rows, int cols, double *X, double *Y, double *beta) {
+    if (cols == 0) return CN_OK;
+    if (rows <= 0) { for (int j = 0; j < cols; j++) beta[j] = 0.0; return CN_OK; }
+    double s[CN_ARIMA_MAX_PARAMS * 3];
+    lapack_int rank;
+    int ldb = rows > cols ? rows : cols;
+    double rcond = (rows > cols ? rows : cols) * DBL_EPSILON;
+    /* Y has room for ldb entries: callers allocate max(rows, cols). */
+    lapack_int info = LAPACKE_dgelsd(LAPACK_COL_MAJOR, rows, cols, 1, X, rows, Y, ldb, s, rcond, &rank);
+    if (info != 0) return CN_ERR_LAPACK;
+    for (int j = 0; j < cols; j++) beta[j] = Y[j];
+    return CN_OK;
+}
+
+static double mean_of(const double *v, int n) { double s = 0; for (int i = 0; i < n; i++) s += v[i]; return s / n; }
+
+/* Conditional sum of squares: a long AR(2q) gives residuals, then one
+ * regression of w on [1], its p lags and q lagged residuals. */
+static int css(const double *w, int N, int n, cn_arima_order o, double *params, double *work) {
+    int p = o.p, q = o.q, kt = o.intercept ? 1 : 0, k = 2 * q, r = 3 * q > p ? 3 * q : p;
+    int ncoef = kt + p + q;
+    double coef[CN_ARIMA_MAX_PARAMS] = {0}, variance;
+    if (ncoef == 0) {
+        double s = 0; for (int i = 0; i < N; i++) s += w[i] * w[i];
+        variance = s / n;
+    } else if ((q > 0 && k >= N) || (p > 0 && p >= N)) {
+        /* statsmodels' lagmat refuses; zeros and residuals [0]*2q + (w - mean). */
+        double m = mean_of(w, N), s = 0;
+        int len = 2 * q + N;
+        for (int i = 0; i < N; i++) s += (w[i] - m) * (w[i] - m);
+        if (len > (q > 1 ? q : 1)) variance = s / (len - q);
+        else variance = s / N;
+    } else {
+        double *res = work, *X = work + N, *Y = X + (size_t)N * CN_ARIMA_MAX_PARAMS * 2;
+        int nres = 0;
+        if (q > 0) {
+            int rows = N - k;
+            for (int j = 0; j < k; j++) for (int t = 0; t < rows; t++) X[t + j * rows] = w[k + t - j - 1];
+            for (int t = 0; t < N; t++) Y[t] = t < rows ? w[k + t] : 0.0;
+            double ar[2 * CN_ARIMA_MAX_Q];
+            int st = least_squares(rows, k, X, Y, ar);
+            if (st) return st;
+            for (int t = 0; t < rows; t++) {
+                double f = 0; for (int j = 0; j < k; j++) f += ar[j] * w[k + t - j - 1];
+                res[t] = w[k + t] - f;
+            }
+            nres = rows;
+        }
+        int rows = N - r;
+        if (rows <= 0) {
+            variance = 0; double m = mean_of(w, N);
+            for (int i = 0; i < N; i++) variance += (w[i] - m) * (w[i] - m);
+            variance /= N;
+        } else {
+            double *Xc = X;
+            for (int t = 0; t < rows; t++) {
+                int col = 0, tt = r + t;
+                if (kt) Xc[t + (col++) * rows] = 1.0;
+                for (int j = 1; j <= p; j++) Xc[t + (col++) * rows] = w[tt - j];
+                for (int j = 1; j <= q; j++) { int ri = tt - k - j; Xc[t + (col++) * rows] = ri >= 0 ? res[ri] : 0.0; }
+                Y[t] = w[tt];
+            }
+            for (int t = rows; t < ncoef; t++) Y[t] = 0.0;
+            double *Xcopy = Y + (rows > ncoef ? rows : ncoef);
+            memcpy(Xcopy, Xc, sizeof(double) * (size_t)rows * ncoef);
+            double *Ycopy = Xcopy + (size_t)rows * ncoef;
+            memcpy(Ycopy, Y, sizeof(double) * (size_t)(rows > ncoef ? rows : ncoef));
+            int st = least_squares(rows, ncoef, Xcopy, Ycopy, coef);
+            if (st) return st;
+            double s = 0;
+            for (int t = 0; t < rows; t++) {
+                double f = 0; for (int j = 0; j < ncoef; j++) f += Xc[t + j * rows] * coef[j];
+                double e = w[r + t] - f; s += e * e;
+            }
+            int len = rows;
+            if (len > (q > 1 ? q : 1)) variance = s / len * 1.0;
+            else { double m = mean_of(w, N); variance = 0; for (int i = 0; i < N; i++) variance += (w[i] - m) * (w[i] - m); variance /= N; }
+            /* statsmodels averages residuals[k_params_ma:]: drop the first q. */
+            if (len > (q > 1 ? q : 1) && q > 0) {
+                s = 0;
+                for (int t = q; t < rows; t++) {
+                    double f = 0; for (int j = 0; j < ncoef; j++) f += Xc[t + j * rows] * coef[j];
+                    double e = w[r + t] - f; s += e * e;
+                }
+                variance = s / (rows - q);
+            }
+            (void)nres;
+        }
+    }
+    for (int i = 0; i < ncoef; i++) params[i] = coef[i];
+    if (p && cn_arima_max_inverse_root(o, params, 0) >= 1.0) for (int i = 0; i < p; i++) params[kt + i] = 0.0;
+    if (q && cn_arima_max_inverse_root(o, params, 1) >= 1.0) for (int i = 0; i < q; i++) params[kt + p + i] = 0.0;
+    params[ncoef] = fmax(variance, 1e-10);
+    return CN_OK;
+}
+
+int cn_arima_start_params(const double *y, int n, cn_arima_order o, double *params, double *work, size_t work_size) {
+    if (!y || !params || o.p < 0 || o.q < 0 || o.d < 0 || o.p > CN_ARIMA_MAX_P || o.q > CN_ARIMA_MAX_Q) return CN_ERR_ARGUMENT;
+    if (work_size < cn_arima_workspace_size(n)) return CN_ERR_WORKSPACE;
+    int N = cn_arima_difference(y, n, o.d, work);
+    if (N < 1) return CN_ERR_ARGUMENT;
+    return css(work, N, n, o, params, work + n);
+}
+
+typedef struct fit_ctx {
+    const double *w;
+    int N, n;
+    cn_arima_order o;
+} fit_ctx;
+
+/* -llf/n as statsmodels hands it to fmin_l_bfgs_b. statsmodels 0.15 fits
+ * 'lbfgs' with approx_grad=True, epsilon=1e-5: scipy's forward differences
+ * with absolute step 1e-5, dividing by the representable step (x+h)-x. */
+static int objective(void *context, int k, const double *x, double *f, double *grad) {
+    fit_ctx *c = context;
+    double th[CN_ARIMA_MAX_PARAMS], llf;
+    cn_arima_transform(c->o, x, th);
+    if (cn_arima_loglike_diff(c->w, c->N, c->o, th, &llf, NULL) != CN_OK) return 1;
+    *f = -llf / c->n;
+    if (!grad) return 0;
+    for (int b = 0; b < k; b++) {
+        double xb[CN_ARIMA_MAX_PARAMS], lb;
+        memcpy(xb, x, sizeof(double) * (size_t)k);
+        xb[b] = x[b] + 1e-5;
+        double dx = xb[b] - x[b];
+        cn_arima_transform(c->o, xb, th);
+        if (cn_arima_loglike_diff(c->w, c->N, c->o, th, &lb, NULL) != CN_OK) return 1;
+        grad[b] = (-lb / c->n - *f) / dx;
+    }
+    return 0;
+}
+
+int cn_arima_fit(const double *y, int n, cn_arima_order o, const double *start, int max_iterations,
+                 cn_arima_fit_result *result, double *work, size_t work_size) {
+    if (!y || !result || o.p < 0 || o.q < 0 || o.d < 0 || o.p > CN_ARIMA_MAX_P || o.q > CN_ARIMA_MAX_Q) return CN_ERR_ARGUMENT;
+    if (work_size < cn_arima_workspace_size(n)) return CN_ERR_WORKSPACE;
+    for (int i = 0; i < n; i++) if (!isfinite(y[i])) return CN_ERR_NONFINITE;
+    int N = cn_arima_difference(y, n, o.d, work);
+    if (N < 1) return CN_ERR_ARGUMENT;
+    int k = cn_arima_param_count(o);
+    double th0[CN_ARIMA_MAX_PARAMS], x[CN_ARIMA_MAX_PARAMS];
+    if (start) memcpy(th0, start, sizeof(double) * (size_t)k);
+    else { int st = css(work, N, n, o, th0, work + n); if (st) return st; }
+    cn_arima_untransform(o, th0, x);
+    for (int i = 0; i < k; i++) if (!isfinite(x[i])) return CN_ERR_NONFINITE;
+    fit_ctx ctx = { work, N, n, o };
+    cn_lbfgs_params lp;
+    cn_lbfgs_params_init(&lp);
+    lp.max_iterations = max_iterations;
+    cn_lbfgs_result lr;
+    double *lw = work + n;
+    size_t lsize = work_size - (size_t)n;
+    int st = cn_lbfgs_minimize(k, x, NULL, NULL, objective, &ctx, &lp, lw, lsize, &lr);
+    if (st) return st;
+    cn_arima_transform(o, x, result->params);
+    st = cn_arima_loglike_diff(work, N, o, result->params, &result->loglike, NULL);
+    if (st) return st;
+    result->aic = -2.0 * result->loglike + 2.0 * k;
+    result->iterations = lr.iterations;
+    return CN_OK;
+}

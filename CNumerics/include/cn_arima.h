@@ -61,6 +61,9 @@ typedef struct cn_auto_arima_result {
     int models_fitted;
 } cn_auto_arima_result;
 
+/** Doubles of workspace for cn_auto_arima. */
+size_t cn_auto_arima_workspace_size(int n);
+
 /** pmdarima.auto_arima(y) with its defaults (non-seasonal stepwise search by AIC). */
 int cn_auto_arima(const double *y, int n, cn_auto_arima_result *result, double *work, size_t work_size);
 

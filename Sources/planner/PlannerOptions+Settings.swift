@@ -1,0 +1,25 @@
+import ArgumentParser
+import PlannerCore
+
+extension PlannerOptions {
+    /// The decision settings these flags describe; a `ValidationError` naming
+    /// the flag when one is unusable.
+    func plannerSettings(correctionEnabled: Bool = true) throws -> PlannerSettings {
+        guard let plannerMode = PlannerMode(rawValue: mode) else {
+            throw ValidationError("--mode must be one of disagg, prefill, decode (got \(mode))")
+        }
+        var s = PlannerSettings()
+        s.intervalSeconds = adjustmentInterval
+        s.ttftMilliseconds = ttft
+        s.itlMilliseconds = itl
+        s.maxGPUBudget = maxGPUBudget
+        s.minEndpoint = minEndpoint
+        s.prefillEngineGPUs = prefillEngineNumGPU
+        s.decodeEngineGPUs = decodeEngineNumGPU
+        s.mode = plannerMode
+        s.correctionEnabled = correctionEnabled
+        do { try s.validate() } catch let e as PlannerSettingsError { throw ValidationError(e.description) }
+        if resolution < 2 { throw ValidationError("--resolution must be at least 2 (got \(resolution))") }
+        return s
+    }
+}

@@ -42,7 +42,7 @@ static int max_linear(const cn_prophet_params *p) {
 size_t cn_prophet_workspace_size(int n, const cn_prophet_params *p) {
     if (n < 0 || !params_valid(p)) return 0;
     size_t pl = (size_t)max_linear(p);
-    return 4 * (size_t)n + (size_t)n * pl + pl * pl + 2 * pl + cn_prophet_optimize_workspace((int)pl);
+    return 4 * (size_t)n + (size_t)n * pl + pl * pl + 2 * pl + cn_prophet_newton_workspace((int)pl) + cn_prophet_lbfgs_workspace((int)pl);
 }
 
 void cn_prophet_fourier_row(const cn_prophet_model *model, double ds, double *row) {
@@ -171,7 +171,11 @@ int cn_prophet_fit(int n, const double *ds, const double *y, const cn_prophet_pa
     if (model->constant_history) {
         model->sigma_obs = 1e-9; /* Prophet skips Stan for a constant history and keeps the start */
     } else {
-        int st = cn_prophet_optimize(&pb, params, owork, work_size - (size_t)(owork - work), model);
+        /* Prophet's choice: Newton below 100 rows, else L-BFGS, falling back to Newton when L-BFGS fails */
+        size_t left = work_size - (size_t)(owork - work);
+        int st = CN_ERR_NO_CONVERGENCE;
+        if (rows >= 100) st = cn_prophet_lbfgs(&pb, params, owork, left, model);
+        if (st == CN_ERR_NO_CONVERGENCE) st = cn_prophet_newton(&pb, params, owork, left, model);
         if (st != CN_OK) return st;
     }
     if (dummy) {

@@ -23,14 +23,14 @@
 #define STOP_CHANGE 1e-8
 #define MIN_STEP 1e-50
 
-size_t cn_prophet_optimize_workspace(int pl) {
+size_t cn_prophet_newton_workspace(int pl) {
     size_t p = (size_t)pl + 1;
     return 8 * p + p * p + 66 * p;
 }
 
 /* Negative log posterior (cmdstan's lp__ with constants dropped, sign flipped) at
  * x = [θ, log σ]; w receives b − Gθ = Zᵀ(y − Zθ), *rss the residual sum of squares. */
-static double objective(const prophet_problem *pb, const double *x, double *w, double *rss) {
+double cn_prophet_objective(const prophet_problem *pb, const double *x, double *w, double *rss) {
     int pl = pb->pl;
     /* Plain loops: at these sizes (pl ≤ 137) BLAS calls cost more in dispatch and threads than in flops. */
     double xb = 0, xw = 0;
@@ -52,7 +52,7 @@ static double objective(const prophet_problem *pb, const double *x, double *w, d
     return f;
 }
 
-static double sign_of(double v) { return v > 0 ? 1.0 : (v < 0 ? -1.0 : 0.0); }
+double cn_prophet_sign(double v) { return v > 0 ? 1.0 : (v < 0 ? -1.0 : 0.0); }
 
 /* cmdstan's finite-difference Hessian of lp__, negated (see the file comment). */
 static void stan_hessian(const prophet_problem *pb, const double *x, const double *w, double rss, double *H) {
@@ -67,16 +67,16 @@ static void stan_hessian(const prophet_problem *pb, const double *x, const doubl
     const double c4[4] = {1.0 / 12.0, -2.0 / 3.0, 2.0 / 3.0, -1.0 / 12.0};
     for (int j = 0; j < pb->S; j++) {
         double d = x[2 + j], jump = 0;
-        for (int i = 0; i < 4; i++) jump += c4[i] * sign_of(d + p[i]);
+        for (int i = 0; i < 4; i++) jump += c4[i] * cn_prophet_sign(d + p[i]);
         H[(size_t)(2 + j) * P + 2 + j] += FD_EPSILON * jump / pb->tau;
     }
 }
 
-static void gradient(const prophet_problem *pb, const double *x, const double *w, double rss, double *g) {
+void cn_prophet_gradient(const prophet_problem *pb, const double *x, const double *w, double rss, double *g) {
     int pl = pb->pl;
     double s2 = exp(2 * x[pl]);
     for (int j = 0; j < pl; j++) g[j] = pb->prior[j] * x[j] - w[j] / s2;
-    for (int j = 0; j < pb->S; j++) g[2 + j] += sign_of(x[2 + j]) / pb->tau;
+    for (int j = 0; j < pb->S; j++) g[2 + j] += cn_prophet_sign(x[2 + j]) / pb->tau;
     g[pl] = pb->n + 4 * s2 - rss / s2;
 }
 
@@ -149,22 +149,22 @@ static int newton_direction(int P, double *H, const double *g, double *dir,
     return CN_OK;
 }
 
-int cn_prophet_optimize(const prophet_problem *pb, const cn_prophet_params *params,
+int cn_prophet_newton(const prophet_problem *pb, const cn_prophet_params *params,
                         double *work, size_t work_size, cn_prophet_model *model) {
     int pl = pb->pl, P = pl + 1;
-    if (work_size < cn_prophet_optimize_workspace(pl)) return CN_ERR_WORKSPACE;
+    if (work_size < cn_prophet_newton_workspace(pl)) return CN_ERR_WORKSPACE;
     double *x = work, *xn = x + P, *g = xn + P, *dir = g + P, *w = dir + P, *lam = w + P, *proj = lam + P;
     double *H = proj + P, *ew = H + (size_t)P * P;
     int lwork = 66 * P;
 
     for (int j = 0; j < P; j++) x[j] = 0;
     x[0] = model->k; x[1] = model->m; /* δ, β = 0 and σ = 1 (log σ = 0), Prophet's start */
-    double rss, f = objective(pb, x, w, &rss);
+    double rss, f = cn_prophet_objective(pb, x, w, &rss);
     if (!isfinite(f)) return CN_ERR_OBJECTIVE;
     int it = 0;
     for (; it < params->max_iterations; it++) {
         double last = f;
-        gradient(pb, x, w, rss, g);
+        cn_prophet_gradient(pb, x, w, rss, g);
         stan_hessian(pb, x, w, rss, H);
         int st = newton_direction(P, H, g, dir, lam, proj, ew, lwork);
         if (st != CN_OK) return st;
@@ -186,7 +186,7 @@ int cn_prophet_optimize(const prophet_problem *pb, const cn_prophet_params *para
         if (moved) for (int j = 0; j < P; j++) xn[j] = x[j] - step * dir[j];
         if (!moved) break;
         cblas_dcopy(P, xn, 1, x, 1);
-        f = objective(pb, x, w, &rss);
+        f = cn_prophet_objective(pb, x, w, &rss);
         /* cmdstan's first comparison is against lp__ with its constants, so it never stops at once */
         if (it > 0 && fabs(f - last) <= STOP_CHANGE) { it++; break; }
     }

@@ -25,11 +25,23 @@ typedef struct prophet_problem {
 /* Fourier columns of one timestamp (seconds since the epoch) for the model's orders into row[0..K-1]. */
 void cn_prophet_fourier_row(const cn_prophet_model *model, double ds, double *row);
 
-/* Maximises the log posterior from the initial (k, m) in `model`; fills the parameters. */
-int cn_prophet_optimize(const prophet_problem *pb, const cn_prophet_params *params,
-                        double *work, size_t work_size, cn_prophet_model *model);
+/* Negative log posterior (cmdstan's lp__ with constants dropped, sign flipped) at
+ * x = [θ, log σ]; w receives Zᵀ(y − Zθ), *rss the residual sum of squares. */
+double cn_prophet_objective(const prophet_problem *pb, const double *x, double *w, double *rss);
+/* Its gradient, from the w and rss of the same point; sign(0) = 0 for |δ|, as Stan's. */
+void cn_prophet_gradient(const prophet_problem *pb, const double *x, const double *w, double rss, double *g);
+double cn_prophet_sign(double v);
 
-/* Doubles `cn_prophet_optimize` needs for pl linear parameters. */
-size_t cn_prophet_optimize_workspace(int pl);
+/* Both optimisers start from the (k, m) in `model` with δ, β = 0 and σ = 1, and
+ * write the parameters they reach into `model`. */
+/* cmdstan's Newton (Prophet below 100 rows). */
+int cn_prophet_newton(const prophet_problem *pb, const cn_prophet_params *params,
+                      double *work, size_t work_size, cn_prophet_model *model);
+size_t cn_prophet_newton_workspace(int pl);
+/* cmdstan's L-BFGS with cmdstan's default tolerances (Prophet from 100 rows);
+ * CN_ERR_NO_CONVERGENCE when its line search fails, where Prophet retries with Newton. */
+int cn_prophet_lbfgs(const prophet_problem *pb, const cn_prophet_params *params,
+                     double *work, size_t work_size, cn_prophet_model *model);
+size_t cn_prophet_lbfgs_workspace(int pl);
 
 #endif

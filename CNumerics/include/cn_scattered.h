@@ -80,4 +80,17 @@ int cn_nearest_index(int n, const double *x, const double *y, int m, const doubl
 void cn_nearest_grid(int n, const double *x, const double *y, int nx, const double *xi, int ny, const double *yi,
                      int *cell, double *dwork, int *iwork);
 
+/** Doubles of workspace `cn_tps_grid` needs. */
+size_t cn_tps_workspace(int n, int nvalues);
+
+/**
+ * Thin-plate-spline RBF through the samples (coordinates mapped to the unit
+ * square first), evaluated on the grid xi × yi; same value and output layout
+ * as cn_griddata_ct, every cell defined. CN_ERR_SINGULAR when the samples do
+ * not determine the spline (e.g. all collinear), CN_ERR_DEGENERATE when one
+ * axis has no extent.
+ */
+int cn_tps_grid(int n, const double *x, const double *y, int nvalues, const double *f, int ldf,
+                int nx, const double *xi, int ny, const double *yi, double *work, size_t lwork, double *out);
+
 #endif

@@ -52,7 +52,7 @@ public enum DryrunChart {
         func shadeWarmup(_ p: ChartPanel) {
             guard warm != nil else { return }
             svg.rect(x: p.px(xLower), y: p.top, width: p.px(0) - p.px(xLower), height: p.height, fill: "#999", opacity: 0.12)
-            svg.text("warm-up", x: p.px(xLower) + 6, y: p.top + p.height - 8, size: 11, color: "#666")
+            svg.text("warm-up", x: p.px(xLower) + 6, y: p.top + 15, size: 11, color: "#666")
         }
         let solid = { (c: String) in SVGDocument.Stroke(color: c, width: 1.6) }
         let dashed = { (c: String) in SVGDocument.Stroke(color: c, width: 1.6, dash: "6 4") }

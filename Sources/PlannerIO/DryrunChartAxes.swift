@@ -13,26 +13,22 @@ struct ChartScale {
         if hi <= lower { hi = lower + 1 }
         let step = niceStep((hi - lower) / Double(max(1, targetTicks)))
         let upper = (hi / step).rounded(.up) * step
-        var ticks: [Double] = []
-        var t = (lower / step).rounded(.up) * step
-        while t <= upper + step * 1e-9 {
-            ticks.append(t)
-            t += step
-        }
-        return ChartScale(lower: lower, upper: upper, ticks: ticks)
+        return ChartScale(lower: lower, upper: upper, ticks: ticks(from: lower, to: upper, step: step))
     }
 
     /// A scale over [lower, upper] exactly, ticks at nice steps inside it.
     static func span(lower: Double, upper: Double, targetTicks: Int = 8) -> ChartScale {
         let hi = upper > lower ? upper : lower + 1
         let step = niceStep((hi - lower) / Double(max(1, targetTicks)))
-        var ticks: [Double] = []
-        var t = (lower / step).rounded(.up) * step
-        while t <= hi + step * 1e-9 {
-            ticks.append(t)
-            t += step
-        }
-        return ChartScale(lower: lower, upper: hi, ticks: ticks)
+        return ChartScale(lower: lower, upper: hi, ticks: ticks(from: lower, to: hi, step: step))
+    }
+
+    /// Multiples of `step` inside [lower, upper], computed by index so they do not drift.
+    static func ticks(from lower: Double, to upper: Double, step: Double) -> [Double] {
+        let first = (lower / step).rounded(.up)
+        let last = (upper / step + 1e-9).rounded(.down)
+        guard first <= last else { return [] }
+        return stride(from: first, through: last, by: 1).map { $0 * step }
     }
 
     /// The smallest 1, 2, 2.5 or 5 × 10^k not below `raw`.
@@ -122,19 +118,16 @@ struct ChartPanel {
         }
     }
 
-    /// A legend row along the panel's top edge, right-aligned, inside the frame.
+    /// A legend row right-aligned above the panel, on the title's line, so it never hides data.
     func drawLegend(_ svg: inout SVGDocument, entries: [(String, SVGDocument.Stroke)]) {
-        let itemWidths = entries.map { Double($0.0.count) * 6.6 + 34 }
-        let total = itemWidths.reduce(0, +) + 8
-        var x = left + width - total - 4
-        svg.rect(x: x, y: top + 4, width: total, height: 20, fill: "white", opacity: 0.85,
-                 stroke: SVGDocument.Stroke(color: "#ccc"))
-        x += 8
+        let itemWidths = entries.map { Double($0.0.count) * 6.5 + 46 }
+        var x = left + width - itemWidths.reduce(0, +) + 14
+        let y = top - 14
         for (i, (label, stroke)) in entries.enumerated() {
             var s = stroke
             s.width = max(2, stroke.width)
-            svg.line(x1: x, y1: top + 14, x2: x + 22, y2: top + 14, stroke: s)
-            svg.text(label, x: x + 27, y: top + 18, size: 11, color: "#222")
+            svg.line(x1: x, y1: y, x2: x + 24, y2: y, stroke: s)
+            svg.text(label, x: x + 30, y: y + 4, size: 11.5, color: "#222")
             x += itemWidths[i]
         }
     }

@@ -293,7 +293,8 @@ int cn_lbfgs_minimize(int n, double *x, const double *lower, const double *upper
             f = fold;
             result->f = f;
             if (failed == 2) return CN_OK;
-            if (col == 0) return result->iterations > 0 ? CN_OK : CN_ERR_NO_CONVERGENCE;
+            /* scipy: ABNORMAL_TERMINATION_IN_LNSRCH keeps the last point, no error. */
+            if (col == 0) return CN_OK;
             col = 0; head = 0; theta = 1.0;
             continue;
         }

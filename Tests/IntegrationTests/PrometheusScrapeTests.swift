@@ -1,0 +1,45 @@
+import Connectors
+import Foundation
+import PlannerCore
+import XCTest
+
+/// The query client against a real Prometheus scraping the test frontend.
+final class PrometheusScrapeTests: XCTestCase {
+    var prometheus: PrometheusProcess?
+    var frontend: TestFrontend?
+
+    override func tearDown() async throws {
+        prometheus?.kill()
+        await frontend?.stop()
+    }
+
+    func testIntervalAveragesFromARealPrometheus() async throws {
+        try XCTSkipUnless(PrometheusProcess.isInstalled, "Debian's prometheus is not installed")
+        // 20 requests per trace second, replayed twice as fast: 40 per real second.
+        let f = TestFrontend(requests: TestFrontend.phases([(600, 20)], isl: 1000, osl: 100),
+                             model: "Llama-3.1-8B", namespace: "dynamo", speedup: 2)
+        frontend = f
+        let server = try await f.start()
+        let p = try await PrometheusProcess.start(targets: ["frontend": "127.0.0.1:\(server.port)"])
+        prometheus = p
+        _ = try await p.waitForSamples("dynamo_frontend_requests_total")
+        try await Task.sleep(nanoseconds: 6_000_000_000)
+
+        let client = try PrometheusQueryClient(endpoint: p.url, modelName: "llama-3.1-8b", namespace: "dynamo")
+        let o = try await client.observe(intervalSeconds: 5)
+        // Ratios of increases are exact whatever Prometheus extrapolates.
+        XCTAssertEqual(o.ttftMilliseconds ?? -1, 80, accuracy: 1e-6)
+        XCTAssertEqual(o.itlMilliseconds ?? -1, 6, accuracy: 1e-6)
+        XCTAssertEqual(o.isl ?? -1, 1000, accuracy: 1e-6)
+        XCTAssertEqual(o.osl ?? -1, 100, accuracy: 1e-6)
+        XCTAssertEqual(o.requestDurationSeconds ?? -1, 0.08 + 99 * 0.006, accuracy: 1e-6)
+        // 40 requests per second over 5 s; increase() extrapolates over the window, and
+        // the other model's 10× larger counter must not leak in.
+        XCTAssertEqual(o.requestCount ?? -1, 200, accuracy: 50)
+
+        let elsewhere = try PrometheusQueryClient(endpoint: p.url, modelName: "llama-3.1-8b", namespace: "staging")
+        let none = try await elsewhere.observe(intervalSeconds: 5)
+        XCTAssertEqual(none.requestCount, 0)
+        XCTAssertEqual(none.ttftMilliseconds, 0)
+    }
+}

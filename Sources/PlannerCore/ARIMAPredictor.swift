@@ -8,9 +8,9 @@ import PlannerNumerics
 ///
 /// Rules beyond the common ones: at least 5 points; identical values return
 /// that value; when raw mode selects an order with p = q = 0 the model is
-/// refitted on log1p(y) and stays in log1p mode. ±infinity is treated like
-/// NaN (as 0) so one bad sample cannot poison the history. Any numerical
-/// failure returns the last value and is logged.
+/// refitted on log1p(y) and stays in log1p mode. ±infinity is dropped like a
+/// missing sample (logged), as the other predictors do. Any numerical failure
+/// returns the last value and is logged.
 public final class ARIMAPredictor: LoadPredictor {
     public static let minimumPoints = 5
 
@@ -40,7 +40,11 @@ public final class ARIMAPredictor: LoadPredictor {
     }
 
     public func add(_ value: Double) {
-        let v = value.isFinite ? value : 0
+        if value.isInfinite {
+            logger.warning("arima: dropped an infinite observation (\(value))")
+            return
+        }
+        let v = value.isNaN ? 0 : value
         guard history.accept(v) else { return }
         let r = max(0, v)
         raw.append(r)

@@ -1,12 +1,89 @@
 import ArgumentParser
+import Foundation
+import PlannerCore
+import PlannerIO
+
+extension LoadSeriesField: ExpressibleByArgument {}
 
 struct PredictCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "predict",
-        abstract: "Backtest a load predictor on a trace, one step ahead. (not implemented yet: its issue fills it)"
+        abstract: "Backtest a load predictor on a trace, one step ahead.",
+        discussion: """
+        For each interval k: predictNext() (the forecast for k), then add(series[k]). \
+        Prints MAE, MAPE (percent, over the intervals whose actual value is not zero), \
+        RMSE and the time per step. The predictor flags are those of `dryrun` and `run`.
+        """
     )
 
+    @Option(help: "Trace: a file, directory or glob of Mooncake JSONL (.jsonl, .jsonl.gz), Dynamo trace v1, or Azure CSV.")
+    var dataset: String
+
+    @Option(help: "Seconds per interval.")
+    var adjustmentInterval: Int = 180
+
+    @Option(help: "Series to forecast: request_count, avg_isl or avg_osl.")
+    var field: LoadSeriesField = .requestCount
+
+    @Option(help: "Write series, predictions and errors as JSON to this file.")
+    var outputJson: String?
+
+    @OptionGroup var predictor: PredictorOptions
+
+    func validate() throws {
+        guard adjustmentInterval > 0 else {
+            throw ValidationError("--adjustment-interval must be a positive number of seconds (got \(adjustmentInterval))")
+        }
+        for (flag, value) in [
+            ("--kalman-q-level", predictor.kalmanQLevel), ("--kalman-q-trend", predictor.kalmanQTrend),
+            ("--kalman-r", predictor.kalmanR),
+        ] where !value.isFinite {
+            throw ValidationError("\(flag) must be a finite number (got \(value))")
+        }
+    }
+
     func run() async throws {
-        throw ValidationError("`planner predict` is not implemented yet")
+        let intervals = try TraceReader.extractIntervals(from: dataset, intervalSeconds: adjustmentInterval)
+        let series = intervals.map(field.value(of:))
+        let model = makeLoadPredictor(predictor.configuration(intervalSeconds: adjustmentInterval))
+        let result = runBacktest(model, series: series)
+
+        let e = result.errors
+        print("\(predictor.loadPredictor.rawValue)\(predictor.loadPredictorLog1p ? " (log1p)" : "") on \(field.rawValue), \(series.count) intervals of \(adjustmentInterval) s")
+        print(String(format: "MAE   %.6g", e.mae))
+        print(e.mapeSteps > 0 ? String(format: "MAPE  %.4g %% (over %d non-zero intervals)", e.mape, e.mapeSteps) : "MAPE  n/a (no non-zero intervals)")
+        print(String(format: "RMSE  %.6g", e.rmse))
+        print("time  \(Self.formatSeconds(result.secondsPerStep)) per step")
+
+        if let outputJson {
+            let json = Self.json(result, field: field)
+            do {
+                try Data(json.utf8).write(to: URL(fileURLWithPath: outputJson))
+            } catch {
+                throw ValidationError("cannot write --output-json \(outputJson): \(error.localizedDescription)")
+            }
+            print("wrote \(outputJson)")
+        }
+    }
+
+    /// INTERFACES.md's key order; non-finite numbers (never produced by the
+    /// predictors, but a trace could hold them) become null to keep the JSON valid.
+    static func json(_ result: BacktestResult, field: LoadSeriesField) -> String {
+        func number(_ x: Double) -> String { x.isFinite ? "\(x)" : "null" }
+        func array(_ xs: [Double]) -> String { "[" + xs.map(number).joined(separator: ", ") + "]" }
+        return """
+        {"field": "\(field.rawValue)", "series": \(array(result.series)), \
+        "predictions": \(array(result.predictions)), "mae": \(number(result.errors.mae)), \
+        "mape": \(number(result.errors.mape)), "rmse": \(number(result.errors.rmse)), \
+        "seconds_per_step": \(number(result.secondsPerStep))}
+
+        """
+    }
+
+    static func formatSeconds(_ s: Double) -> String {
+        if s < 1e-6 { return String(format: "%.1f ns", s * 1e9) }
+        if s < 1e-3 { return String(format: "%.2f µs", s * 1e6) }
+        if s < 1 { return String(format: "%.2f ms", s * 1e3) }
+        return String(format: "%.3f s", s)
     }
 }

@@ -130,7 +130,7 @@ final class DryrunTests: XCTestCase {
         var r = try DryrunLoop.run(intervals: trace, engine: try makeEngine(settings60()), predictor: .constant)
         r.series.numP = [1, 2, 3, 1]
         r.series.numD = [1, 1, 2, 1]
-        XCTAssertEqual(r.gpuHours, 13.0 * 60 / 3600, accuracy: 1e-12)
+        XCTAssertEqual(r.gpuHours, 12.0 * 60 / 3600, accuracy: 1e-12)
         XCTAssertEqual(r.peakAllocationGPUHours, 5.0 * 4 * 60 / 3600, accuracy: 1e-12)
         r.series.pThpt = [1, 5, 0, 7]
         r.series.safePThpt = [2, 4, 0, 7]
@@ -148,7 +148,8 @@ final class DryrunTests: XCTestCase {
         XCTAssertEqual(r.series.numD, [1, 1, 1, 1])
         // Safe capacity: TTFT(3000) = 100 ms ≤ 600 → 1 × 12 000 × 60 s.
         XCTAssertEqual(r.series.safePThpt[1], 720_000, accuracy: 1e-6)
-        XCTAssertEqual(r.series.safeDThpt[1], (100 + 2000 * 52.0 / 99) * 60, accuracy: 1e-6)
+        // Clough–Tocher reproduces linear data up to its gradient estimation (~1e-8 relative).
+        XCTAssertEqual(r.series.safeDThpt[1], (100 + 2000 * 52.0 / 99) * 60, accuracy: 1e-3)
         XCTAssertEqual(r.prefillUnderCapacityIntervals, 0)
         // Interval 3: 400 × 100 / 60 = 667 decode tok/s under 1150 → fine; prefill 6667 under 12 000.
         XCTAssertEqual(r.decodeUnderCapacityIntervals, 0)
@@ -164,10 +165,10 @@ final class DryrunTests: XCTestCase {
         XCTAssertEqual(d.prefill + d.decode, 16, "budget of 16 GPUs used fully")
         XCTAssertFalse(d.decodeSLAInfeasible)
         // ITL target 3 ms is below every cell (4 ms at kv 0): infeasible; as the reference, the
-        // count rests on the row's cell 0 (100 tok/s/GPU) → 25 000 / 100 = 250.
+        // count rests on the row's cell 0 (100 tok/s/GPU) → 2900 × 500 / 60 / 100 = 241.7 → 242.
         var s = settings60(); s.itlMilliseconds = 3
-        let tight = try makeEngine(s).decide(PredictedLoad(requestCount: 3000, isl: 4000, osl: 500))
+        let tight = try makeEngine(s).decide(PredictedLoad(requestCount: 2900, isl: 4000, osl: 500))
         XCTAssertTrue(tight.decodeSLAInfeasible)
-        XCTAssertEqual(tight.requestedDecode, 250)
+        XCTAssertEqual(tight.requestedDecode, 242)
     }
 }

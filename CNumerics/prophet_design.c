@@ -42,7 +42,7 @@ static int max_linear(const cn_prophet_params *p) {
 size_t cn_prophet_workspace_size(int n, const cn_prophet_params *p) {
     if (n < 0 || !params_valid(p)) return 0;
     size_t pl = (size_t)max_linear(p);
-    return 4 * (size_t)n + (size_t)n * pl + pl * pl + 2 * pl + cn_prophet_newton_workspace((int)pl) + cn_prophet_lbfgs_workspace((int)pl);
+    return 6 * (size_t)n + (size_t)n * pl + pl * pl + 2 * pl + cn_prophet_newton_workspace((int)pl) + cn_prophet_lbfgs_workspace((int)pl);
 }
 
 void cn_prophet_fourier_row(const cn_prophet_model *model, double ds, double *row) {
@@ -94,7 +94,7 @@ int cn_prophet_fit(int n, const double *ds, const double *y, const cn_prophet_pa
     int plmax = max_linear(params);
     double *sds = work, *sy = sds + n, *t = sy + n, *ys = t + n, *Z = ys + n;
     double *G = Z + (size_t)n * (size_t)plmax, *b = G + (size_t)plmax * (size_t)plmax, *prior = b + plmax;
-    double *owork = prior + plmax;
+    double *rbuf = prior + plmax, *qbuf = rbuf + n, *owork = qbuf + n;
 
     /* Keep rows with a y (Prophet drops NaN rows), then sort stably by time. */
     int rows = 0;
@@ -137,6 +137,7 @@ int cn_prophet_fit(int n, const double *ds, const double *y, const cn_prophet_pa
     pb.K = 2 * (model->yearly_order + model->weekly_order + model->daily_order);
     pb.pl = 2 + pb.S + pb.K; pb.tau = params->changepoint_prior_scale;
     pb.t = t; pb.y = ys; pb.Z = Z; pb.G = G; pb.b = b; pb.prior = prior;
+    pb.r = rbuf; pb.q = qbuf;
     for (int i = 0; i < rows; i++) {
         Z[i] = t[i];
         Z[(size_t)rows + i] = 1.0;

@@ -28,6 +28,30 @@ size_t cn_prophet_newton_workspace(int pl) {
     return 8 * p + p * p + 66 * p;
 }
 
+/* Below this share of yᵀy the Gram form of the RSS loses its digits to
+ * cancellation (a near-perfect fit, where σ heads to 0 and RSS/σ² still needs
+ * them), so the residuals are formed row by row as Stan does. */
+#define NEAR_PERFECT 1e-6
+
+/* RSS and (when w is not NULL) w = Zᵀ r from r = y − Zθ row by row, r left in pb->r; O(n·pl). */
+static double direct_residuals(const prophet_problem *pb, const double *x, double *w) {
+    int n = pb->n, pl = pb->pl;
+    double rss = 0;
+    for (int i = 0; i < n; i++) pb->r[i] = pb->y[i];
+    for (int j = 0; j < pl; j++) {
+        const double *col = pb->Z + (size_t)j * n;
+        for (int i = 0; i < n; i++) pb->r[i] -= col[i] * x[j];
+    }
+    for (int i = 0; i < n; i++) rss += pb->r[i] * pb->r[i];
+    for (int j = 0; w && j < pl; j++) {
+        const double *col = pb->Z + (size_t)j * n;
+        double s = 0;
+        for (int i = 0; i < n; i++) s += col[i] * pb->r[i];
+        w[j] = s;
+    }
+    return rss;
+}
+
 /* Negative log posterior (cmdstan's lp__ with constants dropped, sign flipped) at
  * x = [θ, log σ]; w receives b − Gθ = Zᵀ(y − Zθ), *rss the residual sum of squares. */
 double cn_prophet_objective(const prophet_problem *pb, const double *x, double *w, double *rss) {
@@ -43,7 +67,7 @@ double cn_prophet_objective(const prophet_problem *pb, const double *x, double *
         xw += x[j] * w[j];
     }
     double r = pb->yy - xb - xw;
-    if (r < 0) r = 0; /* cancellation on a near-perfect fit */
+    if (!(r > NEAR_PERFECT * pb->yy)) r = direct_residuals(pb, x, w);
     *rss = r;
     double u = x[pl], s2 = exp(2 * u);
     double f = 2 * s2 + pb->n * u + r / (2 * s2);
@@ -82,7 +106,8 @@ void cn_prophet_gradient(const prophet_problem *pb, const double *x, const doubl
 
 /* The objective along x − s·dir as a polynomial in s (plus the |δ| and σ terms). */
 typedef struct line_search_terms {
-    double rss0, rss1, rss2;     /* RSS(s) = rss0 + rss1·s + rss2·s² */
+    int direct;                  /* near-perfect fit: RSS(s) = Σ (r_i + s·q_i)², q = Z d, from pb->r, pb->q */
+    double rss0, rss1, rss2;     /* else RSS(s) = rss0 + rss1·s + rss2·s² */
     double pri0, pri1, pri2;     /* Gaussian prior terms likewise */
 } line_search_terms;
 
@@ -101,14 +126,29 @@ static void line_terms(const prophet_problem *pb, const double *x, const double 
         p2 += pb->prior[j] * d[j] * d[j];
     }
     ls->rss0 = rss; ls->rss1 = 2 * dw; ls->rss2 = dgd;
+    ls->direct = !(rss > NEAR_PERFECT * pb->yy);
+    if (ls->direct) {
+        direct_residuals(pb, x, NULL);
+        int n = pb->n;
+        for (int i = 0; i < n; i++) pb->q[i] = 0;
+        for (int j = 0; j < pl; j++) {
+            const double *col = pb->Z + (size_t)j * n;
+            for (int i = 0; i < n; i++) pb->q[i] += col[i] * d[j];
+        }
+    }
     ls->pri0 = 0.5 * p0; ls->pri1 = -p1; ls->pri2 = 0.5 * p2;
 }
 
 static double line_objective(const prophet_problem *pb, const line_search_terms *ls,
                              const double *x, const double *d, double s) {
     int pl = pb->pl;
-    double r = ls->rss0 + s * (ls->rss1 + s * ls->rss2);
-    if (r < 0) r = 0;
+    double r = 0;
+    if (ls->direct) {
+        for (int i = 0; i < pb->n; i++) { double e = pb->r[i] + s * pb->q[i]; r += e * e; }
+    } else {
+        r = ls->rss0 + s * (ls->rss1 + s * ls->rss2);
+        if (r < 0) r = 0;
+    }
     double u = x[pl] - s * d[pl], s2 = exp(2 * u);
     double f = 2 * s2 + pb->n * u + r / (2 * s2) + ls->pri0 + s * (ls->pri1 + s * ls->pri2);
     for (int j = 0; j < pb->S; j++) f += fabs(x[2 + j] - s * d[2 + j]) / pb->tau;
@@ -134,6 +174,8 @@ static int newton_direction(int P, double *H, const double *g, double *dir,
         H[(size_t)c * P + c] = lam[c];
         for (int r = 0; r < c; r++) H[(size_t)c * P + r] = H[(size_t)r * P + c];
     }
+    for (size_t i = 0; i < (size_t)P * P; i++)
+        if (!isfinite(H[i])) return CN_ERR_NONFINITE;
     info = LAPACKE_dsyev_work(LAPACK_COL_MAJOR, 'V', 'U', P, H, P, lam, ew, lwork);
     if (info != 0) return CN_ERR_LAPACK;
     for (int i = 0; i < P; i++) {
@@ -166,8 +208,9 @@ int cn_prophet_newton(const prophet_problem *pb, const cn_prophet_params *params
         double last = f;
         cn_prophet_gradient(pb, x, w, rss, g);
         stan_hessian(pb, x, w, rss, H);
-        int st = newton_direction(P, H, g, dir, lam, proj, ew, lwork);
-        if (st != CN_OK) return st;
+        /* A Hessian that overflows (σ → 0 on an exact fit) gives Stan a non-finite
+         * direction, and it stops where it is; so do we. */
+        if (newton_direction(P, H, g, dir, lam, proj, ew, lwork) != CN_OK) break;
         int finite = 1;
         for (int j = 0; j < P; j++) finite &= isfinite(dir[j]);
         if (!finite) break;

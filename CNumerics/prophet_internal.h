@@ -20,6 +20,7 @@ typedef struct prophet_problem {
     double *b;        /* Zᵀ y */
     double yy;        /* yᵀ y */
     double *prior;    /* prior precision of each θ entry (0 for δ, whose prior is Laplace) */
+    double *r, *q;    /* n-long scratch for residuals formed row by row (near-perfect fits) */
 } prophet_problem;
 
 /* Fourier columns of one timestamp (seconds since the epoch) for the model's orders into row[0..K-1]. */

@@ -1,0 +1,234 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// One HTTP client for every etcd call of the process. A global is never deinitialised, which
+/// matters because async-http-client insists on an explicit shutdown before deinit. The connect
+/// timeout is short because async-http-client retries a refused connection until it expires:
+/// it bounds how long a dead member delays fail-over to the next one.
+let etcdHTTPClient: HTTPClient = {
+    var configuration = HTTPClient.Configuration()
+    configuration.timeout = .init(connect: .seconds(1), read: nil)
+    return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+}()
+
+/// Tuning of the etcd client; the defaults suit a planner that decides every few minutes.
+public struct EtcdClientConfiguration: Sendable {
+    /// Deadline of one unary request on one endpoint, seconds.
+    public var requestTimeoutSeconds: Double
+    /// How many passes over the endpoint list one operation makes before giving up.
+    public var retryRounds: Int
+    /// Pause between passes, seconds (gives a cluster time to elect a new leader).
+    public var retryBackoffSeconds: Double
+
+    public init(requestTimeoutSeconds: Double = 5, retryRounds: Int = 3, retryBackoffSeconds: Double = 0.3) {
+        self.requestTimeoutSeconds = requestTimeoutSeconds
+        self.retryRounds = retryRounds
+        self.retryBackoffSeconds = retryBackoffSeconds
+    }
+}
+
+/// An etcd v3 client over the JSON gateway (`POST /v3/...`), which etcd 3.4 and 3.5 both serve.
+///
+/// Requests go to the endpoint that answered last; a connection error, a timeout or an
+/// "unavailable" answer moves on to the next member, so a cluster keeps serving the planner
+/// when one member dies. Errors name the operation and every endpoint tried.
+public final class EtcdClient: @unchecked Sendable {
+    public let endpoints: EtcdEndpoints
+    public let configuration: EtcdClientConfiguration
+    let logger: Logger
+    private let lock = NSLock()
+    private var preferredIndex = 0
+    /// `/v3` for etcd ≥ 3.4; falls back to `/v3beta` (etcd 3.3) after a 404.
+    private var apiPrefix = "/v3"
+
+    public init(endpoints: EtcdEndpoints, configuration: EtcdClientConfiguration = .init(),
+                logger: Logger = Logger(label: "planner.etcd")) {
+        self.endpoints = endpoints
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// The endpoint the next request goes to first.
+    public var currentEndpoint: String {
+        lock.lock(); defer { lock.unlock() }
+        return endpoints.urls[preferredIndex]
+    }
+
+    // MARK: key-value
+
+    /// Reads one key; nil when it does not exist.
+    public func get(_ key: String) async throws -> EtcdKeyValue? {
+        try await range(key: key)[key]
+    }
+
+    /// Reads every key that starts with `prefix`, with the revision of the read.
+    public func getPrefix(_ prefix: String) async throws -> EtcdRangeResult {
+        try await range(key: prefix, rangeEndBytes: EtcdJSON.prefixRangeEnd(prefix))
+    }
+
+    func range(key: String, rangeEndBytes: [UInt8]? = nil) async throws -> EtcdRangeResult {
+        var body: [String: Any] = ["key": EtcdJSON.encodeBase64(key)]
+        if let end = rangeEndBytes { body["range_end"] = EtcdJSON.encodeBase64(bytes: end) }
+        let object = try await call("range \(key)", path: "/kv/range", body: body)
+        let kvs = (object["kvs"] as? [Any] ?? []).compactMap(EtcdKeyValue.init(json:))
+        return EtcdRangeResult(revision: EtcdJSON.revision(ofHeader: object), kvs: kvs)
+    }
+
+    /// Writes `value` at `key` (attached to `lease` when non-zero); returns the new revision.
+    @discardableResult
+    public func put(_ key: String, _ value: String, lease: Int64 = 0) async throws -> Int64 {
+        let object = try await call("put \(key)", path: "/kv/put",
+                                    body: EtcdOperation.put(key: key, value: value, lease: lease).putBody)
+        return EtcdJSON.revision(ofHeader: object)
+    }
+
+    /// Deletes `key`; returns the new revision.
+    @discardableResult
+    public func delete(_ key: String) async throws -> Int64 {
+        let object = try await call("delete \(key)", path: "/kv/deleterange",
+                                    body: ["key": EtcdJSON.encodeBase64(key)])
+        return EtcdJSON.revision(ofHeader: object)
+    }
+
+    /// An atomic transaction: if every comparison holds, `success` runs, else `failure`.
+    public func txn(compare: [EtcdCompare], success: [EtcdOperation],
+                    failure: [EtcdOperation] = [], operation: String = "txn") async throws -> EtcdTxnResult {
+        let body: [String: Any] = [
+            "compare": compare.map(\.json),
+            "success": success.map(\.json),
+            "failure": failure.map(\.json),
+        ]
+        let object = try await call(operation, path: "/kv/txn", body: body)
+        var ranges: [[EtcdKeyValue]] = []
+        for response in object["responses"] as? [Any] ?? [] {
+            if let range = (response as? [String: Any])?["response_range"] as? [String: Any] {
+                ranges.append((range["kvs"] as? [Any] ?? []).compactMap(EtcdKeyValue.init(json:)))
+            }
+        }
+        return EtcdTxnResult(succeeded: object["succeeded"] as? Bool ?? false,
+                             revision: EtcdJSON.revision(ofHeader: object), ranges: ranges)
+    }
+
+    // MARK: transport with fail-over
+
+    /// Posts `body` to `path` (below the API prefix) with fail-over; returns the JSON object.
+    func call(_ operation: String, path: String, body: [String: Any]) async throws -> [String: Any] {
+        let payload = try JSONSerialization.data(withJSONObject: body)
+        return try await withFailover(operation) { endpoint in
+            try await self.attempt(operation, endpoint: endpoint, path: path, payload: payload)
+        }
+    }
+
+    /// Runs `attempt` on the preferred endpoint, then on the next ones, for `retryRounds` passes.
+    /// `RetryableFailure` moves on; any other error (a refusal, a malformed answer) ends at once.
+    /// The endpoint that answered becomes the preferred one.
+    func withFailover<T>(_ operation: String, _ attempt: (String) async throws -> T) async throws -> T {
+        var failures: [EtcdEndpointFailure] = []
+        let count = endpoints.urls.count
+        for round in 0..<max(1, configuration.retryRounds) {
+            if round > 0 { try await Task.sleep(nanoseconds: UInt64(configuration.retryBackoffSeconds * 1e9)) }
+            let first = startIndex()
+            for offset in 0..<count {
+                let index = (first + offset) % count
+                let endpoint = endpoints.urls[index]
+                do {
+                    let answer = try await attempt(endpoint)
+                    prefer(index)
+                    return answer
+                } catch let failure as RetryableFailure {
+                    logger.debug("etcd \(operation) failed on \(endpoint): \(failure.reason)")
+                    failures.append(EtcdEndpointFailure(endpoint: endpoint, reason: failure.reason))
+                } catch let error as EtcdError {
+                    throw error
+                } catch {
+                    if Task.isCancelled { throw CancellationError() }
+                    failures.append(EtcdEndpointFailure(endpoint: endpoint, reason: Self.describe(error)))
+                }
+            }
+        }
+        throw EtcdError.unavailable(operation: operation, failures: failures)
+    }
+
+    private func attempt(_ operation: String, endpoint: String, path: String,
+                         payload: Data) async throws -> [String: Any] {
+        let prefix = currentAPIPrefix()
+        let response: HTTPClientResponse
+        let bytes: ByteBuffer
+        do {
+            let request = Self.request(url: endpoint + prefix + path, payload: payload)
+            let timeout = TimeAmount.milliseconds(Int64(configuration.requestTimeoutSeconds * 1000))
+            response = try await etcdHTTPClient.execute(request, timeout: timeout, logger: nil)
+            bytes = try await response.body.collect(upTo: 64 << 20)
+        } catch {
+            if Task.isCancelled { throw CancellationError() }
+            throw RetryableFailure(reason: Self.describe(error))
+        }
+        let status = Int(response.status.code)
+        let object = (try? JSONSerialization.jsonObject(with: Data(bytes.readableBytesView))) as? [String: Any]
+        if status == 404 && prefix == "/v3" {
+            switchToBetaPrefix()
+            return try await attempt(operation, endpoint: endpoint, path: path, payload: payload)
+        }
+        guard let object else {
+            if status >= 500 { throw RetryableFailure(reason: "HTTP \(status)") }
+            throw EtcdError.malformedResponse(operation: operation, endpoint: endpoint,
+                                              detail: "HTTP \(status), body is not a JSON object")
+        }
+        if status == 200 && object["error"] == nil { return object }
+        let message = (object["message"] as? String) ?? (object["error"] as? String) ?? "no message"
+        let code = EtcdJSON.int64(object["code"]) ?? 0
+        // gRPC codes 14 (unavailable) and 4 (deadline exceeded) and HTTP 5xx mean this member
+        // cannot serve right now (no leader, shutting down, request timed out): try another.
+        if status >= 500 || code == 14 || code == 4 {
+            throw RetryableFailure(reason: "HTTP \(status): \(message)")
+        }
+        throw EtcdError.rejected(operation: operation, endpoint: endpoint, status: status, message: message)
+    }
+
+    static func request(url: String, payload: Data) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(bytes: payload))
+        return request
+    }
+
+    static func describe(_ error: Error) -> String {
+        if let error = error as? HTTPClientError {
+            if error == .deadlineExceeded || error == .readTimeout { return "timed out" }
+            if error == .connectTimeout { return "connect timed out" }
+            if error == .remoteConnectionClosed { return "connection closed by the server" }
+        }
+        let text = String(describing: error)
+        if text.localizedCaseInsensitiveContains("refused") { return "connection refused" }
+        return text
+    }
+
+    func startIndex() -> Int {
+        lock.lock(); defer { lock.unlock() }
+        return preferredIndex
+    }
+
+    func prefer(_ index: Int) {
+        lock.lock(); defer { lock.unlock() }
+        preferredIndex = index
+    }
+
+    func currentAPIPrefix() -> String {
+        lock.lock(); defer { lock.unlock() }
+        return apiPrefix
+    }
+
+    private func switchToBetaPrefix() {
+        lock.lock(); defer { lock.unlock() }
+        apiPrefix = "/v3beta"
+    }
+}
+
+/// A failure worth trying the next endpoint for.
+struct RetryableFailure: Error {
+    var reason: String
+}

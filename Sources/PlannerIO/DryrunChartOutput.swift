@@ -84,13 +84,17 @@ public enum DryrunChartOutput {
 /// Checks and writes for output files.
 public enum OutputPath {
     /// Throws unless `path` can be created or overwritten: it is not a
-    /// directory, and its directory exists (it is created when missing) and is writable.
+    /// directory, and a file can be created in its directory (created when missing).
     public static func checkWritable(_ path: String, what: String) throws {
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
         if fm.fileExists(atPath: path, isDirectory: &isDirectory) {
             if isDirectory.boolValue { throw PlannerIOError(path: path, message: "cannot write the \(what): it is a directory") }
-            if !fm.isWritableFile(atPath: path) { throw PlannerIOError(path: path, message: "cannot write the \(what): permission denied") }
+            // Opening (without truncating) is the only check that also holds for root and odd file systems.
+            guard let handle = FileHandle(forWritingAtPath: path) else {
+                throw PlannerIOError(path: path, message: "cannot write the \(what): permission denied")
+            }
+            try? handle.close()
             return
         }
         let directory = (path as NSString).deletingLastPathComponent
@@ -102,9 +106,11 @@ public enum OutputPath {
         } else if !isDirectory.boolValue {
             throw PlannerIOError(path: path, message: "cannot write the \(what): \(dir) is not a directory")
         }
-        if !fm.isWritableFile(atPath: dir) {
-            throw PlannerIOError(path: path, message: "cannot write the \(what): directory \(dir) is not writable")
+        // Create and remove the file: permission bits say nothing for root or on /proc-like file systems.
+        guard fm.createFile(atPath: path, contents: nil) else {
+            throw PlannerIOError(path: path, message: "cannot write the \(what): cannot create files in \(dir)")
         }
+        try? fm.removeItem(atPath: path)
     }
 
     public static func write(_ data: Data, to path: String, what: String) throws {

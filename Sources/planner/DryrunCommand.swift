@@ -38,11 +38,12 @@ struct DryrunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let settings = try planner.plannerSettings(correctionEnabled: false)
+        // One line on stderr for every failure (INTERFACES.md), usage errors included.
         do {
-            try replay(settings)
+            try replay(try planner.plannerSettings(correctionEnabled: false))
         } catch let e as ValidationError {
-            throw e
+            FileHandle.standardError.write(Data("planner dryrun: error: \(e.message)\n".utf8))
+            throw ExitCode.validationFailure
         } catch {
             FileHandle.standardError.write(Data("planner dryrun: error: \(error)\n".utf8))
             throw ExitCode.failure

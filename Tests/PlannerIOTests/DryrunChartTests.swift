@@ -138,6 +138,10 @@ final class DryrunChartTests: XCTestCase {
         XCTAssertThrowsError(try OutputPath.checkWritable("/etc/hostname/out.svg", what: "chart")) {
             XCTAssertTrue("\($0)".contains("/etc/hostname/out.svg"), "\($0)")
         }
+        // Permission bits would let root through; creating the file is what fails here.
+        XCTAssertThrowsError(try OutputPath.checkWritable("/proc/dryrun-chart.svg", what: "chart")) {
+            XCTAssertTrue("\($0)".contains("cannot create files in /proc"), "\($0)")
+        }
         XCTAssertThrowsError(try OutputPath.checkWritable(NSTemporaryDirectory(), what: "chart")) {
             XCTAssertTrue("\($0)".contains("is a directory"), "\($0)")
         }

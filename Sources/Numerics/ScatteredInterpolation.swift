@@ -21,6 +21,10 @@ public enum ScatteredInput {
         for i in x.indices where !x[i].isFinite || !y[i].isFinite || values.contains(where: { !$0[i].isFinite }) {
             throw InterpolationInputError.nonFinite(what: what, index: i)
         }
+        // The exact predicates square and multiply coordinates: beyond 1e100 they would overflow.
+        if let i = x.indices.first(where: { abs(x[$0]) > 1e100 || abs(y[$0]) > 1e100 }) {
+            throw InterpolationInputError.invalidOption("\(what): coordinates of point \(i) exceed 1e100 in magnitude")
+        }
         if let (i, j) = firstDuplicate(x: x, y: y) { throw InterpolationInputError.duplicate(what: what, index: i, other: j) }
         guard hasTriangle(x: x, y: y) else { throw InterpolationInputError.collinear(what: what) }
     }

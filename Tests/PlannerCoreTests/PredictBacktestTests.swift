@@ -1,5 +1,6 @@
 import XCTest
 @testable import PlannerCore
+import PlannerIO
 
 /// The rolling backtest of `planner predict` and its error metrics.
 final class PredictBacktestTests: XCTestCase {
@@ -39,5 +40,29 @@ final class PredictBacktestTests: XCTestCase {
         XCTAssertEqual(LoadSeriesField.averageOSL.value(of: m), 99.25)
         XCTAssertEqual(LoadSeriesField(rawValue: "avg_osl"), .averageOSL)
         XCTAssertNil(LoadSeriesField(rawValue: "avg_tokens"))
+    }
+}
+
+/// `planner predict`'s pipeline on the shared fixtures: trace extraction at
+/// 60 s, then the rolling backtest; series and forecasts against the
+/// reference's predict goldens (Kalman within 1e-9 relative, constant exact).
+final class PredictPipelineTests: XCTestCase {
+    func testAzureFixtureThroughTheReaderMatchesTheGoldens() throws {
+        let trace = PredictGoldens.root.deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/traces/azure_conv_2023.jsonl").path
+        let intervals = try TraceReader.extractIntervals(from: trace, intervalSeconds: 60)
+        for field in LoadSeriesField.allCases {
+            let series = intervals.map(field.value(of:))
+            for kind in ["constant", "kalman"] {
+                let golden = try XCTUnwrap(PredictGoldens.load(folder: "reference") {
+                    $0 == "predict_azure_conv_2023_60_\(field.rawValue)_\(kind).json"
+                }.first)
+                XCTAssertEqual(series.count, golden.series.count)
+                for (a, b) in zip(series, golden.series) { XCTAssertEqual(a, b, accuracy: 1e-12 * max(1, abs(b))) }
+                var configuration = LoadPredictorConfiguration()
+                configuration.kind = kind == "kalman" ? .kalman : .constant
+                PredictGoldens.assertBacktest(makeLoadPredictor(configuration), golden, expected: golden.predictions)
+            }
+        }
     }
 }

@@ -75,8 +75,8 @@ public final class DecodeInterpolator {
             Self.logger.warning("\(what): \(profile.kvUsage.count - samples.x.count) coinciding point(s) merged into their mean ITL and throughput")
         }
         maxKVTokens = Double(profile.maxKVTokens)
-        xi = Self.linspace(0, 1, resolution)
-        yi = Self.linspace(0, profile.contextLength.max() ?? 0, resolution)
+        xi = linspace(0, 1, resolution)
+        yi = linspace(0, profile.contextLength.max() ?? 0, resolution)
         switch method {
         case .cloughTocher:
             let g = try CloughTocher.grid(x: samples.x, y: samples.y, values: [samples.itl, samples.thpt],
@@ -130,14 +130,6 @@ public final class DecodeInterpolator {
         let r = ((v - axis[0]) / (axis[1] - axis[0])).rounded(.toNearestOrEven)
         guard r > 0 else { return 0 }
         return r >= Double(axis.count - 1) ? axis.count - 1 : Int(r)
-    }
-
-    /// numpy.linspace(start, stop, n): i * step + start, the last point exactly stop.
-    static func linspace(_ start: Double, _ stop: Double, _ n: Int) -> [Double] {
-        let step = (stop - start) / Double(n - 1)
-        var a = (0..<n).map { step == 0 ? Double($0) / Double(n - 1) * (stop - start) + start : Double($0) * step + start }
-        a[n - 1] = stop
-        return a
     }
 
     /// Distinct (kv, context) points, each with the mean ITL and throughput of its samples.

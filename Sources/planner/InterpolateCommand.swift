@@ -1,12 +1,117 @@
 import ArgumentParser
+import Foundation
+import PlannerCore
+import PlannerIO
+import PlannerNumerics
 
 struct InterpolateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "interpolate",
-        abstract: "Report what a profile predicts for an ISL/OSL and SLA. (not implemented yet: its issue fills it)"
+        abstract: "Report what a profile predicts for an ISL/OSL and SLA.",
+        discussion: """
+        Prefill: estimated TTFT at --isl against --ttft (and the queueing head-room), \
+        throughput per GPU and the request rate that saturates one GPU. Decode: the best \
+        throughput per GPU whose ITL meets --itl at context isl + osl/2, with its KV usage, \
+        or that the SLA cannot be met. --output-json writes the prefill curves on 200 ISL \
+        points and the decode grids.
+        """
     )
 
-    func run() async throws {
-        throw ValidationError("`planner interpolate` is not implemented yet")
+    @Option(help: "Directory of the pre-deployment profile (NPZ or JSON).")
+    var profileResultsDir: String = "data/profiles/h200_llama8b_tp1"
+
+    @Option(help: "Decode grid resolution per axis.")
+    var resolution: Int = 100
+
+    @Option(help: "Input sequence length (tokens).")
+    var isl: Double = 3000
+
+    @Option(help: "Output sequence length (tokens).")
+    var osl: Double = 150
+
+    @Option(help: "Target time to first token (ms).")
+    var ttft: Double = 100
+
+    @Option(help: "Target inter-token latency (ms).")
+    var itl: Double = 10
+
+    @Option(help: "Decode surface method: clough-tocher (the reference) or thin-plate.")
+    var decodeInterpolation: DecodeInterpolationMethod = .cloughTocher
+
+    @Option(help: "Write the prefill curves and decode grids as JSON to this file.")
+    var outputJson: String?
+
+    func validate() throws {
+        guard resolution >= 2 else { throw ValidationError("--resolution must be at least 2 (got \(resolution))") }
+        for (flag, value) in [("--isl", isl), ("--osl", osl), ("--ttft", ttft), ("--itl", itl)] where !(value.isFinite && value > 0) {
+            throw ValidationError("\(flag) must be a positive number (got \(value))")
+        }
     }
+
+    func run() async throws {
+        let profile = try ProfileLoader.load(directory: profileResultsDir)
+        let prefill: PrefillInterpolator, decode: DecodeInterpolator
+        do {
+            prefill = try PrefillInterpolator(profile: profile.prefill)
+            decode = try DecodeInterpolator(profile: profile.decode, resolution: resolution, method: decodeInterpolation)
+        } catch {
+            throw ValidationError("profile \(profileResultsDir): \(error)")
+        }
+        print(Self.report(prefill: prefill, decode: decode, isl: isl, osl: osl, ttft: ttft, itl: itl))
+        if let outputJson {
+            do {
+                try Self.json(prefill: prefill, decode: decode).write(toFile: outputJson, atomically: true, encoding: .utf8)
+            } catch {
+                throw ValidationError("cannot write --output-json \(outputJson): \(error.localizedDescription)")
+            }
+        }
+    }
+
+    static func report(prefill: PrefillInterpolator, decode: DecodeInterpolator,
+                       isl: Double, osl: Double, ttft: Double, itl: Double) -> String {
+        var lines: [String] = []
+        let f2 = { (v: Double) in String(format: "%.2f", v) }
+        let estTTFT = prefill.interpolateTTFT(isl), thpt = prefill.interpolateThroughputPerGPU(isl)
+        lines.append("Prefill at ISL \(f2(isl)) tokens:")
+        if estTTFT <= ttft {
+            lines.append("  Estimated TTFT=\(f2(estTTFT))ms <= target TTFT=\(f2(ttft))ms. Requests can queue \(f2(ttft - estTTFT))ms maximally while meeting the TTFT SLA.")
+        } else {
+            lines.append("  Estimated TTFT=\(f2(estTTFT))ms > target TTFT=\(f2(ttft))ms. Cannot meet the TTFT SLA.")
+        }
+        lines.append("  Estimated throughput: \(f2(thpt)) tokens/s/gpu. Request rate at \(f2(thpt / isl)) requests/s will saturate one GPU.")
+        let context = isl + osl / 2
+        let best = decode.findBestThroughputPerGPU(itlMilliseconds: itl, contextLength: context)
+        lines.append("Decode at context length \(f2(context)) tokens (isl + osl/2), \(decode.method.rawValue):")
+        if best.feasible {
+            lines.append("  Estimated ITL=\(f2(best.itlMilliseconds))ms <= target ITL=\(f2(itl))ms at \(f2(best.kvUsage * 100))% active KV usage.")
+            lines.append("  Estimated throughput: \(f2(best.throughputPerGPU)) tokens/s/gpu. Request rate at \(f2(best.throughputPerGPU / osl)) requests/s will saturate one GPU.")
+        } else {
+            lines.append("  Estimated ITL=\(f2(best.itlMilliseconds))ms > target ITL=\(f2(itl))ms even at the lowest KV usage. Cannot meet the ITL SLA.")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// INTERFACES.md: prefill isl/ttft/thpt_per_gpu on linspace(min isl, max isl, 200);
+    /// decode xi, yi and the grids, one row per yi value.
+    static func json(prefill: PrefillInterpolator, decode: DecodeInterpolator) -> String {
+        let isl = linspace(prefill.islRange.lowerBound, prefill.islRange.upperBound, 200)
+        func list(_ a: some Sequence<Double>) -> String { "[" + a.map(number).joined(separator: ", ") + "]" }
+        func rows(_ grid: [Double]) -> String {
+            let n = decode.resolution
+            return "[" + (0..<n).map { list(grid[($0 * n)..<(($0 + 1) * n)]) }.joined(separator: ",\n  ") + "]"
+        }
+        return """
+        {"prefill": {"isl": \(list(isl)),
+          "ttft": \(list(isl.map(prefill.interpolateTTFT))),
+          "thpt_per_gpu": \(list(isl.map(prefill.interpolateThroughputPerGPU)))},
+         "decode": {"xi": \(list(decode.xi)),
+          "yi": \(list(decode.yi)),
+          "itl": \(rows(decode.itlGrid)),
+          "thpt_per_gpu": \(rows(decode.throughputGrid))}}
+
+        """
+    }
+
+    /// Shortest round-trip decimal; JSON has no NaN or infinity, so those become null.
+    static func number(_ v: Double) -> String { v.isFinite ? "\(v)" : "null" }
 }

@@ -25,7 +25,7 @@
 
 size_t cn_prophet_newton_workspace(int pl) {
     size_t p = (size_t)pl + 1;
-    return 8 * p + p * p + 66 * p;
+    return 8 * p + p * p + cn_prophet_direction_workspace((int)p);
 }
 
 /* Below this share of yᵀy the Gram form of the RSS loses its digits to
@@ -81,10 +81,13 @@ double cn_prophet_sign(double v) { return v > 0 ? 1.0 : (v < 0 ? -1.0 : 0.0); }
 /* cmdstan's finite-difference Hessian of lp__, negated (see the file comment). */
 static void stan_hessian(const prophet_problem *pb, const double *x, const double *w, double rss, double *H) {
     int pl = pb->pl, P = pl + 1;
-    double e2 = FD_EPSILON * FD_EPSILON, s2 = exp(2 * x[pl]);
-    for (int c = 0; c < pl; c++)
-        for (int r = 0; r <= c; r++)
-            H[(size_t)c * P + r] = e2 * (pb->G[(size_t)c * pl + r] / s2 + (r == c ? pb->prior[r] : 0.0));
+    double e2 = FD_EPSILON * FD_EPSILON, s2 = exp(2 * x[pl]), scale = e2 / s2;
+    for (int c = 0; c < pl; c++) {
+        const double *gc = pb->G + (size_t)c * pl;
+        double *hc = H + (size_t)c * P;
+        for (int r = 0; r <= c; r++) hc[r] = scale * gc[r];
+        hc[c] += e2 * pb->prior[c];
+    }
     for (int r = 0; r < pl; r++) H[(size_t)pl * P + r] = e2 * 2 * w[r] / s2;
     H[(size_t)pl * P + pl] = e2 * (2 * rss / s2 + 8 * s2);
     const double p[4] = {-2 * FD_EPSILON, -FD_EPSILON, FD_EPSILON, 2 * FD_EPSILON};
@@ -156,39 +159,27 @@ static double line_objective(const prophet_problem *pb, const line_search_terms 
 }
 
 /*
- * dir = V |Λ|⁻¹ Vᵀ g for H = V Λ Vᵀ (cmdstan's make_negative_definite_and_solve):
+ * dir = |H|⁻¹ g = V |Λ|⁻¹ Vᵀ g for H = V Λ Vᵀ (cmdstan's make_negative_definite_and_solve):
  * a descent direction even where H is indefinite. When H is positive definite
- * this is H⁻¹ g, and a Cholesky solve (dposv) gives it for a tenth of the cost
- * of the eigendecomposition, which stays as the fallback. H is overwritten.
+ * this is H⁻¹ g, which a Cholesky solve (dposv) gives cheapest; otherwise
+ * cn_prophet_abs_solve. H is overwritten.
  */
-static int newton_direction(int P, double *H, const double *g, double *dir,
-                            double *lam, double *proj, double *ew, int lwork) {
+static int newton_direction(int P, double *H, const double *g, double *dir, double *diag,
+                            double *work, size_t work_size, int *try_cholesky) {
+    if (!*try_cholesky) return cn_prophet_abs_solve(P, H, g, dir, work, work_size);
     /* keep H's upper triangle in the strict lower one: dposv leaves it there for a retry */
     for (int c = 0; c < P; c++)
         for (int r = 0; r < c; r++) H[(size_t)r * P + c] = H[(size_t)c * P + r];
-    for (int j = 0; j < P; j++) { dir[j] = g[j]; lam[j] = H[(size_t)j * P + j]; }
+    for (int j = 0; j < P; j++) { dir[j] = g[j]; diag[j] = H[(size_t)j * P + j]; }
     lapack_int info = LAPACKE_dposv_work(LAPACK_COL_MAJOR, 'U', P, 1, H, P, dir, P);
     if (info == 0) return CN_OK;
     if (info < 0) return CN_ERR_LAPACK;
+    *try_cholesky = 0; /* indefinite Hessians come in runs: stop trying until a refresh */
     for (int c = 0; c < P; c++) {
-        H[(size_t)c * P + c] = lam[c];
+        H[(size_t)c * P + c] = diag[c];
         for (int r = 0; r < c; r++) H[(size_t)c * P + r] = H[(size_t)r * P + c];
     }
-    for (size_t i = 0; i < (size_t)P * P; i++)
-        if (!isfinite(H[i])) return CN_ERR_NONFINITE;
-    info = LAPACKE_dsyev_work(LAPACK_COL_MAJOR, 'V', 'U', P, H, P, lam, ew, lwork);
-    if (info != 0) return CN_ERR_LAPACK;
-    for (int i = 0; i < P; i++) {
-        double s = 0;
-        for (int r = 0; r < P; r++) s += H[(size_t)i * P + r] * g[r];
-        proj[i] = s / fabs(lam[i]);
-    }
-    for (int r = 0; r < P; r++) {
-        double s = 0;
-        for (int i = 0; i < P; i++) s += H[(size_t)i * P + r] * proj[i];
-        dir[r] = s;
-    }
-    return CN_OK;
+    return cn_prophet_abs_solve(P, H, g, dir, work, work_size);
 }
 
 int cn_prophet_newton(const prophet_problem *pb, const cn_prophet_params *params,
@@ -197,20 +188,22 @@ int cn_prophet_newton(const prophet_problem *pb, const cn_prophet_params *params
     if (work_size < cn_prophet_newton_workspace(pl)) return CN_ERR_WORKSPACE;
     double *x = work, *xn = x + P, *g = xn + P, *dir = g + P, *w = dir + P, *lam = w + P, *proj = lam + P;
     double *H = proj + P, *ew = H + (size_t)P * P;
-    int lwork = 66 * P;
+    size_t ewsize = cn_prophet_direction_workspace(P);
+    (void)lam;
 
     for (int j = 0; j < P; j++) x[j] = 0;
     x[0] = model->k; x[1] = model->m; /* δ, β = 0 and σ = 1 (log σ = 0), Prophet's start */
     double rss, f = cn_prophet_objective(pb, x, w, &rss);
     if (!isfinite(f)) return CN_ERR_OBJECTIVE;
-    int it = 0;
+    int it = 0, cholesky_ok = 1;
     for (; it < params->max_iterations; it++) {
         double last = f;
         cn_prophet_gradient(pb, x, w, rss, g);
         stan_hessian(pb, x, w, rss, H);
         /* A Hessian that overflows (σ → 0 on an exact fit) gives Stan a non-finite
          * direction, and it stops where it is; so do we. */
-        if (newton_direction(P, H, g, dir, lam, proj, ew, lwork) != CN_OK) break;
+        cholesky_ok = cholesky_ok || it % 8 == 0;
+        if (newton_direction(P, H, g, dir, proj, ew, ewsize, &cholesky_ok) != CN_OK) break;
         int finite = 1;
         for (int j = 0; j < P; j++) finite &= isfinite(dir[j]);
         if (!finite) break;

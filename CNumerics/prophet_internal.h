@@ -33,6 +33,11 @@ double cn_prophet_objective(const prophet_problem *pb, const double *x, double *
 void cn_prophet_gradient(const prophet_problem *pb, const double *x, const double *w, double rss, double *g);
 double cn_prophet_sign(double v);
 
+/* |H|⁻¹ g for symmetric H (P × P, upper triangle read, H overwritten): cmdstan's
+ * Newton direction. CN_ERR_SINGULAR / CN_ERR_NONFINITE where cmdstan's is not finite. */
+int cn_prophet_abs_solve(int P, double *H, const double *g, double *dir, double *work, size_t work_size);
+size_t cn_prophet_direction_workspace(int P);
+
 /* Both optimisers start from the (k, m) in `model` with δ, β = 0 and σ = 1, and
  * write the parameters they reach into `model`. */
 /* cmdstan's Newton (Prophet below 100 rows). */

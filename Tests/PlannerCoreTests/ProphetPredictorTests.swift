@@ -33,38 +33,33 @@ final class ProphetPredictorTests: XCTestCase {
         return (Double(good) / Double(max(1, c.predictions.count)), worstStep)
     }
 
-    func testReferenceGoldensWindow50() throws {
-        let cases = try PredictGoldens.load(folder: "reference") { $0.hasSuffix("_prophet.json") }
-        XCTAssertEqual(cases.count, 6)
+    /// Every golden of `folder` matching `filter` holds the bar with these predictor settings.
+    private func assertGoldens(_ folder: String, count: Int, window: Int, interval: Int, log1p: Bool = false,
+                               where filter: @escaping (String) -> Bool) throws {
+        let cases = try PredictGoldens.load(folder: folder, where: filter)
+        XCTAssertEqual(cases.count, count, "goldens in \(folder)")
         for c in cases {
-            let (share, worst) = shareWithinTolerance(c, window: 50, interval: 60)
+            let (share, worst) = shareWithinTolerance(c, window: window, interval: interval, log1p: log1p)
             XCTAssertGreaterThanOrEqual(share, 0.95, "\(c.name): \(share) within 1 % (worst step \(worst))")
         }
+    }
+
+    func testReferenceGoldensWindow50() throws {
+        try assertGoldens("reference", count: 6, window: 50, interval: 60) { $0.hasSuffix("_prophet.json") }
     }
 
     /// Four days at 600 s with a daily cycle, window 500: Newton below 100 points,
     /// L-BFGS above, daily seasonality from step 288 on.
     func testDailyCycleWindow500() throws {
-        let cases = try PredictGoldens.load(folder: "prophet") { $0.hasPrefix("predict_daily_cycle_600") }
-        XCTAssertEqual(cases.count, 1)
-        for c in cases {
-            let (share, worst) = shareWithinTolerance(c, window: 500, interval: 600)
-            XCTAssertGreaterThanOrEqual(share, 0.95, "\(c.name): \(share) within 1 % (worst step \(worst))")
-        }
+        try assertGoldens("prophet", count: 1, window: 500, interval: 600) { $0.hasPrefix("predict_daily_cycle_600") }
     }
 
-    func testLog1pAndShortWindowGoldens() throws {
-        let log1p = try PredictGoldens.load(folder: "prophet") { $0.hasSuffix("_prophet_log1p.json") }
-        let short = try PredictGoldens.load(folder: "prophet") { $0.hasSuffix("_prophet_w20.json") }
-        XCTAssertEqual(log1p.count + short.count, 2)
-        for c in log1p {
-            let (share, worst) = shareWithinTolerance(c, window: 50, interval: 60, log1p: true)
-            XCTAssertGreaterThanOrEqual(share, 0.95, "\(c.name): \(share) within 1 % (worst step \(worst))")
-        }
-        for c in short {
-            let (share, worst) = shareWithinTolerance(c, window: 20, interval: 60)
-            XCTAssertGreaterThanOrEqual(share, 0.95, "\(c.name): \(share) within 1 % (worst step \(worst))")
-        }
+    func testLog1pGolden() throws {
+        try assertGoldens("prophet", count: 1, window: 50, interval: 60, log1p: true) { $0.hasSuffix("_prophet_log1p.json") }
+    }
+
+    func testShortWindowGolden() throws {
+        try assertGoldens("prophet", count: 1, window: 20, interval: 60) { $0.hasSuffix("_prophet_w20.json") }
     }
 
     func testBelowMinimumPointsReturnsLastValue() {

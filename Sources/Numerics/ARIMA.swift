@@ -47,34 +47,19 @@ public struct ARIMAModel: Sendable, Equatable {
 
     /// statsmodels `SARIMAX.start_params` for this order.
     public func startParameters(_ series: [Double]) throws -> [Double] {
-        var work = [Double](repeating: 0, count: cn_arima_workspace_size(Int32(series.count)))
         var out = [Double](repeating: 0, count: parameterCount)
-        let order = self.order
-        let status = series.withUnsafeBufferPointer { y in
-            out.withUnsafeMutableBufferPointer { o in
-                work.withUnsafeMutableBufferPointer { w in
-                    cn_arima_start_params(y.baseAddress, Int32(y.count), order, o.baseAddress, w.baseAddress, w.count)
-                }
-            }
+        try call("cn_arima_start_params", series, parameters: .ignored) { y, n, order, _, w, size in
+            out.withUnsafeMutableBufferPointer { cn_arima_start_params(y, n, order, $0.baseAddress, w, size) }
         }
-        try NumericsError.check(status, "cn_arima_start_params")
         return out
     }
 
     /// Exact Gaussian log-likelihood of `series` at `parameters`.
     public func loglike(_ series: [Double]) throws -> Double {
-        guard parameters.count == parameterCount, !series.isEmpty else { throw NumericsError(routine: "cn_arima_loglike", status: CN_ERR_ARGUMENT.rawValue) }
-        var work = [Double](repeating: 0, count: cn_arima_workspace_size(Int32(series.count)))
         var value = 0.0
-        let order = self.order
-        let status = series.withUnsafeBufferPointer { y in
-            parameters.withUnsafeBufferPointer { params in
-                work.withUnsafeMutableBufferPointer { w in
-                    cn_arima_loglike(y.baseAddress, Int32(y.count), order, params.baseAddress, &value, w.baseAddress, w.count)
-                }
-            }
+        try call("cn_arima_loglike", series, parameters: .required) { y, n, order, params, w, size in
+            cn_arima_loglike(y, n, order, params, &value, w, size)
         }
-        try NumericsError.check(status, "cn_arima_loglike")
         return value
     }
 
@@ -82,41 +67,46 @@ public struct ARIMAModel: Sendable, Equatable {
     /// (pmdarima's `ARIMA.update`), at most `maxIterations` L-BFGS iterations;
     /// with no parameters yet, from statsmodels' start parameters.
     public func refit(_ series: [Double], maxIterations: Int) throws -> ARIMAModel {
-        guard parameters.isEmpty || parameters.count == parameterCount, !series.isEmpty else {
-            throw NumericsError(routine: "cn_arima_fit", status: CN_ERR_ARGUMENT.rawValue)
-        }
-        var work = [Double](repeating: 0, count: cn_arima_workspace_size(Int32(series.count)))
         var fit = cn_arima_fit_result()
-        let order = self.order
-        let status = series.withUnsafeBufferPointer { y in
-            parameters.withUnsafeBufferPointer { start in
-                work.withUnsafeMutableBufferPointer { w in
-                    cn_arima_fit(y.baseAddress, Int32(y.count), order, start.isEmpty ? nil : start.baseAddress,
-                                 Int32(maxIterations), &fit, w.baseAddress, w.count)
-                }
-            }
+        try call("cn_arima_fit", series, parameters: .optional) { y, n, order, start, w, size in
+            cn_arima_fit(y, n, order, start, Int32(maxIterations), &fit, w, size)
         }
-        try NumericsError.check(status, "cn_arima_fit")
         return with(fit: fit)
     }
 
     /// One-step-ahead forecast of the level after `series`.
     public func forecast(after series: [Double]) throws -> Double {
-        guard parameters.count == parameterCount, !series.isEmpty else {
-            throw NumericsError(routine: "cn_arima_forecast", status: CN_ERR_ARGUMENT.rawValue)
-        }
-        var work = [Double](repeating: 0, count: cn_arima_workspace_size(Int32(series.count)))
         var value = 0.0
+        try call("cn_arima_forecast", series, parameters: .required) { y, n, order, params, w, size in
+            cn_arima_forecast(y, n, order, params, &value, w, size)
+        }
+        return value
+    }
+
+    private enum ParameterUse { case required, optional, ignored }
+
+    /// Checks the input, lends the C routine the series, parameters (nil when
+    /// absent) and a workspace, and turns its status into a thrown error.
+    private func call(_ routine: String, _ series: [Double], parameters use: ParameterUse,
+                      _ body: (UnsafePointer<Double>?, Int32, cn_arima_order, UnsafePointer<Double>?, UnsafeMutablePointer<Double>?, Int) -> Int32) throws {
+        let parametersOK: Bool
+        switch use {
+        case .required: parametersOK = parameters.count == parameterCount
+        case .optional: parametersOK = parameters.isEmpty || parameters.count == parameterCount
+        case .ignored: parametersOK = true
+        }
+        guard !series.isEmpty, parametersOK else { throw NumericsError(routine: routine, status: CN_ERR_ARGUMENT.rawValue) }
+        var work = [Double](repeating: 0, count: cn_arima_workspace_size(Int32(series.count)))
         let order = self.order
+        let given = use == .ignored ? [] : parameters
         let status = series.withUnsafeBufferPointer { y in
-            parameters.withUnsafeBufferPointer { params in
+            given.withUnsafeBufferPointer { p in
                 work.withUnsafeMutableBufferPointer { w in
-                    cn_arima_forecast(y.baseAddress, Int32(y.count), order, params.baseAddress, &value, w.baseAddress, w.count)
+                    body(y.baseAddress, Int32(y.count), order, p.isEmpty ? nil : p.baseAddress, w.baseAddress, w.count)
                 }
             }
         }
-        try NumericsError.check(status, "cn_arima_forecast")
-        return value
+        try NumericsError.check(status, routine)
     }
 
     /// pmdarima `ndiffs(series)` (KPSS, alpha 0.05, max_d 2).

@@ -34,8 +34,9 @@ static int css(const double *w, int N, int n, cn_arima_order o, double *params, 
     if (ncoef == 0) {
         double s = 0; for (int i = 0; i < N; i++) s += w[i] * w[i];
         variance = s / n;
-    } else if ((q > 0 && k >= N) || (p > 0 && p >= N)) {
-        /* statsmodels' lagmat refuses; zeros and residuals [0]*2q + (w - mean). */
+    } else if ((q > 0 && 3 * q >= N) || (p > 0 && p >= N)) {
+        /* statsmodels' lagmat refuses (lag ≥ rows, for w or for the N − 2q
+         * residuals): zeros, and residuals [0]*2q + (w − mean). */
         double m = mean_of(w, N), s = 0;
         int len = 2 * q + N;
         for (int i = 0; i < N; i++) s += (w[i] - m) * (w[i] - m);
@@ -43,7 +44,6 @@ static int css(const double *w, int N, int n, cn_arima_order o, double *params, 
         else variance = s / N;
     } else {
         double *res = work, *X = work + N, *Y = X + (size_t)N * CN_ARIMA_MAX_PARAMS * 2;
-        int nres = 0;
         if (q > 0) {
             int rows = N - k;
             for (int j = 0; j < k; j++) for (int t = 0; t < rows; t++) X[t + j * rows] = w[k + t - j - 1];
@@ -55,14 +55,9 @@ static int css(const double *w, int N, int n, cn_arima_order o, double *params, 
                 double f = 0; for (int j = 0; j < k; j++) f += ar[j] * w[k + t - j - 1];
                 res[t] = w[k + t] - f;
             }
-            nres = rows;
         }
         int rows = N - r;
-        if (rows <= 0) {
-            variance = 0; double m = mean_of(w, N);
-            for (int i = 0; i < N; i++) variance += (w[i] - m) * (w[i] - m);
-            variance /= N;
-        } else {
+        {
             double *Xc = X;
             for (int t = 0; t < rows; t++) {
                 int col = 0, tt = r + t;
@@ -78,24 +73,19 @@ static int css(const double *w, int N, int n, cn_arima_order o, double *params, 
             memcpy(Ycopy, Y, sizeof(double) * (size_t)(rows > ncoef ? rows : ncoef));
             int st = least_squares(rows, ncoef, Xcopy, Ycopy, coef);
             if (st) return st;
-            double s = 0;
-            for (int t = 0; t < rows; t++) {
-                double f = 0; for (int j = 0; j < ncoef; j++) f += Xc[t + j * rows] * coef[j];
-                double e = w[r + t] - f; s += e * e;
-            }
-            int len = rows;
-            if (len > (q > 1 ? q : 1)) variance = s / len * 1.0;
-            else { double m = mean_of(w, N); variance = 0; for (int i = 0; i < N; i++) variance += (w[i] - m) * (w[i] - m); variance /= N; }
-            /* statsmodels averages residuals[k_params_ma:]: drop the first q. */
-            if (len > (q > 1 ? q : 1) && q > 0) {
-                s = 0;
+            /* statsmodels: mean of residuals[q:]² when there are more than max(1, q), else var(w). */
+            if (rows > (q > 1 ? q : 1)) {
+                double s = 0;
                 for (int t = q; t < rows; t++) {
                     double f = 0; for (int j = 0; j < ncoef; j++) f += Xc[t + j * rows] * coef[j];
                     double e = w[r + t] - f; s += e * e;
                 }
                 variance = s / (rows - q);
+            } else {
+                double m = mean_of(w, N); variance = 0;
+                for (int i = 0; i < N; i++) variance += (w[i] - m) * (w[i] - m);
+                variance /= N;
             }
-            (void)nres;
         }
     }
     for (int i = 0; i < ncoef; i++) params[i] = coef[i];

@@ -55,27 +55,42 @@ public enum ScatteredInput {
 public enum CloughTocher {
     public static func grid(x: [Double], y: [Double], values: [[Double]], xi: [Double], yi: [Double],
                             nearestFill: Bool = true, what: String = "scattered data") throws -> GridSurfaces {
+        var params = cn_ct_params()
+        cn_ct_params_init(&params)
+        params.nearest_fill = nearestFill ? 1 : 0
+        return try GridSurfaces.evaluate(x: x, y: y, values: values, xi: xi, yi: yi, what: what, routine: "cn_griddata_ct",
+                                         workspace: { cn_griddata_ct_workspace($0, $1, $2, $3) }) { n, nv, f, nx, ny, w, lw, o, sweeps in
+            cn_griddata_ct(n, x, y, nv, f, n, nx, xi, ny, yi, &params, w, lw, o, &sweeps)
+        }
+    }
+}
+
+extension GridSurfaces {
+    /// The part every grid method shares: validate the samples, lay the value
+    /// columns out for C, run `body` (n, nvalues, f, nx, ny, work, lwork, out,
+    /// sweeps) with a workspace of `workspace(n, nvalues, nx, ny)` doubles, and
+    /// split the output into one grid per surface.
+    static func evaluate(x: [Double], y: [Double], values: [[Double]], xi: [Double], yi: [Double], what: String,
+                         routine: String, workspace: (Int32, Int32, Int32, Int32) -> Int,
+                         body: (Int32, Int32, UnsafePointer<Double>, Int32, Int32, UnsafeMutablePointer<Double>?, Int,
+                                UnsafeMutablePointer<Double>?, inout Int32) -> Int32) throws -> GridSurfaces {
         try ScatteredInput.validate(x: x, y: y, values: values, what: what)
         guard !values.isEmpty, !xi.isEmpty, !yi.isEmpty else {
             throw InterpolationInputError.invalidOption("\(what): empty grid or no surface")
         }
-        let n = x.count, nv = values.count, nx = xi.count, ny = yi.count, cells = nx * ny
-        var params = cn_ct_params()
-        cn_ct_params_init(&params)
-        params.nearest_fill = nearestFill ? 1 : 0
-        let lwork = cn_griddata_ct_workspace(Int32(n), Int32(nv), Int32(nx), Int32(ny))
+        let n = Int32(x.count), nv = Int32(values.count), nx = Int32(xi.count), ny = Int32(yi.count), cells = xi.count * yi.count
+        let lwork = workspace(n, nv, nx, ny)
         var work = [Double](repeating: 0, count: lwork)
-        var out = [Double](repeating: 0, count: cells * nv)
+        var out = [Double](repeating: 0, count: cells * values.count)
         let f = values.flatMap { $0 }
-        var sweeps: Int32 = 0
+        var sweeps: Int32 = -1
         let status = work.withUnsafeMutableBufferPointer { w in
             out.withUnsafeMutableBufferPointer { o in
-                cn_griddata_ct(Int32(n), x, y, Int32(nv), f, Int32(n), Int32(nx), xi, Int32(ny), yi, &params,
-                               w.baseAddress, lwork, o.baseAddress, &sweeps)
+                body(n, nv, f, nx, ny, w.baseAddress, lwork, o.baseAddress, &sweeps)
             }
         }
-        try NumericsError.check(status, "cn_griddata_ct")
-        let surfaces = (0..<nv).map { Array(out[($0 * cells)..<(($0 + 1) * cells)]) }
+        try NumericsError.check(status, routine)
+        let surfaces = values.indices.map { Array(out[($0 * cells)..<(($0 + 1) * cells)]) }
         return GridSurfaces(xi: xi, yi: yi, values: surfaces, gradientSweeps: Int(sweeps))
     }
 }

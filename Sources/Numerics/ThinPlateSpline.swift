@@ -9,22 +9,9 @@ import CNumerics
 public enum ThinPlateSpline {
     public static func grid(x: [Double], y: [Double], values: [[Double]], xi: [Double], yi: [Double],
                             what: String = "scattered data") throws -> GridSurfaces {
-        try ScatteredInput.validate(x: x, y: y, values: values, what: what)
-        guard !values.isEmpty, !xi.isEmpty, !yi.isEmpty else {
-            throw InterpolationInputError.invalidOption("\(what): empty grid or no surface")
+        try GridSurfaces.evaluate(x: x, y: y, values: values, xi: xi, yi: yi, what: what, routine: "cn_tps_grid",
+                                  workspace: { n, nv, _, _ in cn_tps_workspace(n, nv) }) { n, nv, f, nx, ny, w, lw, o, _ in
+            cn_tps_grid(n, x, y, nv, f, n, nx, xi, ny, yi, w, lw, o)
         }
-        let n = x.count, nv = values.count, nx = xi.count, ny = yi.count, cells = nx * ny
-        let lwork = cn_tps_workspace(Int32(n), Int32(nv))
-        var work = [Double](repeating: 0, count: lwork)
-        var out = [Double](repeating: 0, count: cells * nv)
-        let f = values.flatMap { $0 }
-        let status = work.withUnsafeMutableBufferPointer { w in
-            out.withUnsafeMutableBufferPointer { o in
-                cn_tps_grid(Int32(n), x, y, Int32(nv), f, Int32(n), Int32(nx), xi, Int32(ny), yi, w.baseAddress, lwork, o.baseAddress)
-            }
-        }
-        try NumericsError.check(status, "cn_tps_grid")
-        let surfaces = (0..<nv).map { Array(out[($0 * cells)..<(($0 + 1) * cells)]) }
-        return GridSurfaces(xi: xi, yi: yi, values: surfaces, gradientSweeps: -1)
     }
 }

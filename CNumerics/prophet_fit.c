@@ -8,7 +8,8 @@
  *    ε = 1e-3) whose accumulation multiplies by ε/2 where 1/(2ε) was meant, so
  *    it equals ε²·(true Hessian) plus, on each δ diagonal, the difference of
  *    the prior's sign jump ε/τ·Σ c_i sign(δ + p_i) — large when |δ| < 2ε;
- *  - eigenvalues are replaced by their absolute values, the step starts at the
+ *  - eigenvalues are replaced by their absolute values (the direction |H|⁻¹ g,
+ *    prophet_direction.c), the step starts at the
  *    full (ε⁻²-long) direction and halves until the log density does not drop;
  *  - the loop ends when the log density changes by at most 1e-8.
  * The likelihood only enters through Gram sums (Zᵀ Z, Zᵀ y, yᵀ y), so one
@@ -16,7 +17,6 @@
  */
 #include "prophet_internal.h"
 #include <cblas.h>
-#include <lapacke.h>
 #include <math.h>
 
 #define FD_EPSILON 1e-3
@@ -25,7 +25,7 @@
 
 size_t cn_prophet_newton_workspace(int pl) {
     size_t p = (size_t)pl + 1;
-    return 8 * p + p * p + cn_prophet_direction_workspace((int)p);
+    return 5 * p + p * p + cn_prophet_direction_workspace((int)p);
 }
 
 /* Below this share of yᵀy the Gram form of the RSS loses its digits to
@@ -158,52 +158,26 @@ static double line_objective(const prophet_problem *pb, const line_search_terms 
     return f;
 }
 
-/*
- * dir = |H|⁻¹ g = V |Λ|⁻¹ Vᵀ g for H = V Λ Vᵀ (cmdstan's make_negative_definite_and_solve):
- * a descent direction even where H is indefinite. When H is positive definite
- * this is H⁻¹ g, which a Cholesky solve (dposv) gives cheapest; otherwise
- * cn_prophet_abs_solve. H is overwritten.
- */
-static int newton_direction(int P, double *H, const double *g, double *dir, double *diag,
-                            double *work, size_t work_size, int *try_cholesky) {
-    if (!*try_cholesky) return cn_prophet_abs_solve(P, H, g, dir, work, work_size);
-    /* keep H's upper triangle in the strict lower one: dposv leaves it there for a retry */
-    for (int c = 0; c < P; c++)
-        for (int r = 0; r < c; r++) H[(size_t)r * P + c] = H[(size_t)c * P + r];
-    for (int j = 0; j < P; j++) { dir[j] = g[j]; diag[j] = H[(size_t)j * P + j]; }
-    lapack_int info = LAPACKE_dposv_work(LAPACK_COL_MAJOR, 'U', P, 1, H, P, dir, P);
-    if (info == 0) return CN_OK;
-    if (info < 0) return CN_ERR_LAPACK;
-    *try_cholesky = 0; /* indefinite Hessians come in runs: stop trying until a refresh */
-    for (int c = 0; c < P; c++) {
-        H[(size_t)c * P + c] = diag[c];
-        for (int r = 0; r < c; r++) H[(size_t)c * P + r] = H[(size_t)r * P + c];
-    }
-    return cn_prophet_abs_solve(P, H, g, dir, work, work_size);
-}
-
 int cn_prophet_newton(const prophet_problem *pb, const cn_prophet_params *params,
                         double *work, size_t work_size, cn_prophet_model *model) {
     int pl = pb->pl, P = pl + 1;
     if (work_size < cn_prophet_newton_workspace(pl)) return CN_ERR_WORKSPACE;
-    double *x = work, *xn = x + P, *g = xn + P, *dir = g + P, *w = dir + P, *lam = w + P, *proj = lam + P;
-    double *H = proj + P, *ew = H + (size_t)P * P;
+    double *x = work, *xn = x + P, *g = xn + P, *dir = g + P, *w = dir + P;
+    double *H = w + P, *ew = H + (size_t)P * P;
     size_t ewsize = cn_prophet_direction_workspace(P);
-    (void)lam;
 
     for (int j = 0; j < P; j++) x[j] = 0;
     x[0] = model->k; x[1] = model->m; /* δ, β = 0 and σ = 1 (log σ = 0), Prophet's start */
     double rss, f = cn_prophet_objective(pb, x, w, &rss);
     if (!isfinite(f)) return CN_ERR_OBJECTIVE;
-    int it = 0, cholesky_ok = 1;
+    int it = 0;
     for (; it < params->max_iterations; it++) {
         double last = f;
         cn_prophet_gradient(pb, x, w, rss, g);
         stan_hessian(pb, x, w, rss, H);
         /* A Hessian that overflows (σ → 0 on an exact fit) gives Stan a non-finite
          * direction, and it stops where it is; so do we. */
-        cholesky_ok = cholesky_ok || it % 8 == 0;
-        if (newton_direction(P, H, g, dir, proj, ew, ewsize, &cholesky_ok) != CN_OK) break;
+        if (cn_prophet_abs_solve(P, H, g, dir, ew, ewsize) != CN_OK) break;
         int finite = 1;
         for (int j = 0; j < P; j++) finite &= isfinite(dir[j]);
         if (!finite) break;

@@ -75,8 +75,9 @@ let package = Package(
         .executableTarget(
             name: "planner-bench",
             dependencies: [
-                "PlannerNumerics", "PlannerCore", "PlannerIO",
+                "PlannerNumerics", "PlannerCore", "PlannerIO", "Connectors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks"
         ),

@@ -32,9 +32,9 @@ public struct HTTPServerResponse: Sendable {
 }
 
 /// A minimal HTTP/1.1 server on SwiftNIO: serves the planner's `/metrics` and,
-/// in tests, stands in for a frontend or the Kubernetes API. Each response
-/// closes its connection, which every client used here (Prometheus scraper,
-/// AsyncHTTPClient) handles, and keeps the server free of keep-alive state.
+/// in tests, stands in for a frontend or the Kubernetes API. Connections are
+/// kept alive when the client asks (Prometheus scrapers and AsyncHTTPClient do),
+/// so a scrape or query does not pay for a new TCP connection each time.
 public final class LoopbackHTTPServer: @unchecked Sendable {
     public typealias Handler = @Sendable (HTTPServerRequest) async -> HTTPServerResponse
 
@@ -123,24 +123,26 @@ private final class RequestHandler: ChannelInboundHandler, @unchecked Sendable {
             let handler = self.handler
             Task {
                 let response = await handler(request)
-                loop.execute { Self.write(response, version: head.version, context: bound.value) }
+                loop.execute {
+                    Self.write(response, version: head.version, keepAlive: head.isKeepAlive, context: bound.value)
+                }
             }
         }
     }
 
-    private static func write(_ response: HTTPServerResponse, version: HTTPVersion, context: ChannelHandlerContext) {
+    private static func write(_ response: HTTPServerResponse, version: HTTPVersion, keepAlive: Bool,
+                              context: ChannelHandlerContext) {
         var buffer = context.channel.allocator.buffer(capacity: response.body.utf8.count)
         buffer.writeString(response.body)
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: response.contentType)
         headers.add(name: "Content-Length", value: String(buffer.readableBytes))
-        headers.add(name: "Connection", value: "close")
+        headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
         let head = HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
         context.write(NIOAny(HTTPServerResponsePart.head(head)), promise: nil)
         context.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(buffer))), promise: nil)
-        context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil))).whenComplete { _ in
-            context.close(promise: nil)
-        }
+        let done = context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil)))
+        if !keepAlive { done.whenComplete { _ in context.close(promise: nil) } }
     }
 
     private static func makeRequest(_ head: HTTPRequestHead, body: String) -> HTTPServerRequest {

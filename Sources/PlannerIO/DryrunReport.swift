@@ -62,7 +62,8 @@ public enum DryrunReport {
         let pMax = result.series.numP.max() ?? 0, dMax = result.series.numD.max() ?? 0
         var fixed = String(format: "  fixed allocation at the peak:  %.2f GPU-hours (%d prefill + %d decode workers throughout)",
                            peak, pMax, dMax)
-        if peak > 0 { fixed += String(format: "; planning saves %.0f%%", (1 - used / peak) * 100) }
+        // Summed interval by interval, `used` can exceed `peak` by a rounding error.
+        if peak > 0 { fixed += String(format: "; planning saves %.0f%%", max(0, (1 - used / peak) * 100)) }
         lines.append(fixed)
         if s.mode.plansPrefill {
             lines.append("  prefill demand above safe capacity: \(result.prefillUnderCapacityIntervals) of \(n) intervals")

@@ -29,6 +29,10 @@ size_t cn_arima_workspace_size(int n) {
     return (size_t)48 * (size_t)n + 128 + cn_lbfgs_workspace_size(CN_ARIMA_MAX_PARAMS, 10);
 }
 
+int cn_arima_order_valid(cn_arima_order o) {
+    return o.p >= 0 && o.p <= CN_ARIMA_MAX_P && o.q >= 0 && o.q <= CN_ARIMA_MAX_Q && o.d >= 0 && o.d <= 2;
+}
+
 int cn_arima_difference(const double *y, int n, int d, double *w) {
     if (n - d < 1) return 0;
     memcpy(w, y, sizeof(double) * (size_t)n);
@@ -98,8 +102,7 @@ int cn_arima_loglike_diff(const double *w, int N, cn_arima_order o, const double
 
 int cn_arima_loglike(const double *y, int n, cn_arima_order order, const double *params,
                      double *loglike, double *work, size_t work_size) {
-    if (!y || !params || !loglike || order.d < 0 || order.p < 0 || order.q < 0 ||
-        order.p > CN_ARIMA_MAX_P || order.q > CN_ARIMA_MAX_Q) return CN_ERR_ARGUMENT;
+    if (!y || !params || !loglike || !cn_arima_order_valid(order)) return CN_ERR_ARGUMENT;
     if (work_size < cn_arima_workspace_size(n)) return CN_ERR_WORKSPACE;
     int N = cn_arima_difference(y, n, order.d, work);
     if (N < 1) return CN_ERR_ARGUMENT;
@@ -108,7 +111,7 @@ int cn_arima_loglike(const double *y, int n, cn_arima_order order, const double 
 
 int cn_arima_forecast(const double *y, int n, cn_arima_order order, const double *params,
                       double *forecast, double *work, size_t work_size) {
-    if (!y || !params || !forecast) return CN_ERR_ARGUMENT;
+    if (!y || !params || !forecast || !cn_arima_order_valid(order)) return CN_ERR_ARGUMENT;
     if (work_size < cn_arima_workspace_size(n)) return CN_ERR_WORKSPACE;
     int N = cn_arima_difference(y, n, order.d, work);
     if (N < 1) return CN_ERR_ARGUMENT;

@@ -96,7 +96,7 @@ static int css(const double *w, int N, int n, cn_arima_order o, double *params, 
 }
 
 int cn_arima_start_params(const double *y, int n, cn_arima_order o, double *params, double *work, size_t work_size) {
-    if (!y || !params || o.p < 0 || o.q < 0 || o.d < 0 || o.p > CN_ARIMA_MAX_P || o.q > CN_ARIMA_MAX_Q) return CN_ERR_ARGUMENT;
+    if (!y || !params || !cn_arima_order_valid(o)) return CN_ERR_ARGUMENT;
     if (work_size < cn_arima_workspace_size(n)) return CN_ERR_WORKSPACE;
     int N = cn_arima_difference(y, n, o.d, work);
     if (N < 1) return CN_ERR_ARGUMENT;
@@ -133,7 +133,7 @@ static int objective(void *context, int k, const double *x, double *f, double *g
 
 int cn_arima_fit(const double *y, int n, cn_arima_order o, const double *start, int max_iterations,
                  cn_arima_fit_result *result, double *work, size_t work_size) {
-    if (!y || !result || o.p < 0 || o.q < 0 || o.d < 0 || o.p > CN_ARIMA_MAX_P || o.q > CN_ARIMA_MAX_Q) return CN_ERR_ARGUMENT;
+    if (!y || !result || !cn_arima_order_valid(o) || max_iterations < 0) return CN_ERR_ARGUMENT;
     if (work_size < cn_arima_workspace_size(n)) return CN_ERR_WORKSPACE;
     for (int i = 0; i < n; i++) if (!isfinite(y[i])) return CN_ERR_NONFINITE;
     int N = cn_arima_difference(y, n, o.d, work);

@@ -2,6 +2,8 @@
 #ifndef CN_ARIMA_INTERNAL_H
 #define CN_ARIMA_INTERNAL_H
 
+/* True for 0 ≤ p ≤ 5, 0 ≤ q ≤ 5, 0 ≤ d ≤ 2 (the orders pmdarima's defaults reach). */
+int cn_arima_order_valid(cn_arima_order o);
 /* Differences y d times into w (n doubles); returns the new length (0 if none left). */
 int cn_arima_difference(const double *y, int n, int d, double *w);
 void cn_constrain_stationary(int k, const double *x, double *out);

@@ -9,7 +9,7 @@
 #define CN_ARIMA_MAX_PARAMS (1 + CN_ARIMA_MAX_P + CN_ARIMA_MAX_Q + 1)
 
 typedef struct cn_arima_order {
-    int p, d, q;
+    int p, d, q;            /**< 0 ≤ p, q ≤ 5 and 0 ≤ d ≤ 2; others are CN_ERR_ARGUMENT */
     int intercept;          /**< 1 for trend 'c' (a constant in the differenced equation) */
 } cn_arima_order;
 

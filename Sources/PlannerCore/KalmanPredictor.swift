@@ -52,6 +52,11 @@ public final class KalmanPredictor: LoadPredictor {
     private var level = 0.0
     private var trend = 0.0
     private var p00 = 1000.0, p01 = 0.0, p10 = 0.0, p11 = 1000.0
+    // Posterior before the last predict, to detect the covariance fixed point;
+    // after it (`steady`), p00…p11 hold the constant prior and the gains are cached.
+    private var q00 = 0.0, q01 = 0.0, q10 = 0.0, q11 = 0.0
+    private var steady = false
+    private var gainLevel = 0.0, gainTrend = 0.0
 
     public init(configuration: LoadPredictorConfiguration = LoadPredictorConfiguration()) {
         let defaults = LoadPredictorConfiguration()
@@ -108,6 +113,7 @@ public final class KalmanPredictor: LoadPredictor {
         level = z
         trend = 0
         p00 = 1000; p01 = 0; p10 = 0; p11 = 1000
+        steady = false
         initialised = true
     }
 
@@ -115,6 +121,8 @@ public final class KalmanPredictor: LoadPredictor {
     @inline(__always)
     private func predictState() {
         level = level + trend
+        if steady { return }   // P is at its fixed point: the prior never changes
+        q00 = p00; q01 = p01; q10 = p10; q11 = p11
         let a00 = p00 + p10, a01 = p01 + p11   // first row of F P
         p00 = (a00 + a01) + qLevel
         p01 = a01
@@ -127,6 +135,11 @@ public final class KalmanPredictor: LoadPredictor {
     @inline(__always)
     private func update(_ z: Double) {
         let y = z - level
+        if steady {
+            level = level + gainLevel * y
+            trend = trend + gainTrend * y
+            return
+        }
         let sInverse = 1 / (p00 + r)
         let k0 = p00 * sInverse, k1 = p10 * sInverse
         level = level + k0 * y
@@ -137,9 +150,22 @@ public final class KalmanPredictor: LoadPredictor {
         let a10 = d * p00 + p10, a11 = d * p01 + p11
         // A (I-KH)' + K R K'
         let kr0 = k0 * r, kr1 = k1 * r
-        p00 = a00 * c + kr0 * k0
-        p01 = (a00 * d + a01) + kr0 * k1
-        p10 = a10 * c + kr1 * k0
-        p11 = (a10 * d + a11) + kr1 * k1
+        let n00 = a00 * c + kr0 * k0
+        let n01 = (a00 * d + a01) + kr0 * k1
+        let n10 = a10 * c + kr1 * k0
+        let n11 = (a10 * d + a11) + kr1 * k1
+        // The covariance recursion does not depend on the data. Once a whole
+        // predict+update cycle maps P to itself bit for bit, every later cycle
+        // repeats the same operations on the same operands, so the prior (kept in
+        // p00…p11) and the gains are frozen: the full algebra would reproduce
+        // them exactly. With the default noise this happens after ~75 points.
+        if n00.bitPattern == q00.bitPattern && n01.bitPattern == q01.bitPattern
+            && n10.bitPattern == q10.bitPattern && n11.bitPattern == q11.bitPattern {
+            steady = true
+            gainLevel = k0
+            gainTrend = k1
+            return
+        }
+        p00 = n00; p01 = n01; p10 = n10; p11 = n11
     }
 }

@@ -27,14 +27,15 @@ final class KalmanTests: XCTestCase {
         }
     }
 
-    /// Tests/Goldens/kalman/*.json (make_goldens.py): trend, level shifts, long
-    /// idle stretches, a decline to silence and spikes, with non-default flags.
+    /// Tests/Goldens/kalman/*.json (make_goldens.py): a 600-point cycle (long
+    /// enough for the covariance to reach its fixed point), trend, level shifts,
+    /// long idle stretches, a decline to silence and spikes, non-default flags.
     /// The reference returns the raw level in raw mode, which goes negative on
     /// declines; this predictor clips forecasts at 0 (SPEC.md §3, issue 4), so
     /// the golden is compared after the same clip.
     func testOwnGoldens() throws {
         let cases = try PredictGoldens.load(folder: "kalman") { _ in true }
-        XCTAssertEqual(cases.count, 13)
+        XCTAssertEqual(cases.count, 16)
         var clipped = 0
         for c in cases {
             let config = try XCTUnwrap(c.object["config"] as? [String: Any], c.name)
@@ -153,5 +154,33 @@ final class KalmanTests: XCTestCase {
         XCTAssertEqual(nanR.predictNext(), defaults.predictNext())
         XCTAssertEqual(zeroNoise.predictNext(), floors.predictNext())
         XCTAssertTrue(zeroNoise.predictNext().isFinite)
+    }
+
+    /// Once the covariance reaches its fixed point the predictor stops running
+    /// the Riccati recursion; the forecasts must stay bit for bit those of the
+    /// full algebra (written out here without the shortcut).
+    func testFixedPointShortcutIsBitExact() {
+        for (r, qLevel, qTrend) in [(10.0, 1.0, 0.1), (0.5, 5, 0.001), (1e-9, 1e-12, 1e-12), (1000, 0.01, 0.1), (10, 1e-12, 1e-12)] {
+            let k = kalman(r: r, qLevel: qLevel, qTrend: qTrend, minPoints: 1)
+            var x0 = 0.0, x1 = 0.0, p = (1000.0, 0.0, 0.0, 1000.0), started = false
+            for i in 0..<3_000 {
+                let z = 50 + 30 * sin(Double(i) / 17) + Double((i * 7919) % 11)
+                if started {
+                    x0 = x0 + x1
+                    let a00 = p.0 + p.2, a01 = p.1 + p.3
+                    p = ((a00 + a01) + qLevel, a01, p.2 + p.3, p.3 + qTrend)
+                    XCTAssertEqual(k.predictNext().bitPattern, max(0, x0).bitPattern, "step \(i), r \(r)")
+                    let y = z - x0, si = 1 / (p.0 + r), k0 = p.0 * si, k1 = p.2 * si
+                    x0 = x0 + k0 * y; x1 = x1 + k1 * y
+                    let c = 1 - k0, d = -k1
+                    let b00 = c * p.0, b01 = c * p.1, b10 = d * p.0 + p.2, b11 = d * p.1 + p.3
+                    let kr0 = k0 * r, kr1 = k1 * r
+                    p = (b00 * c + kr0 * k0, (b00 * d + b01) + kr0 * k1, b10 * c + kr1 * k0, (b10 * d + b11) + kr1 * k1)
+                } else {
+                    x0 = z; started = true
+                }
+                k.add(z)
+            }
+        }
     }
 }

@@ -38,7 +38,11 @@ def traces():
     # A fast decline to silence: the raw filter's level goes below zero.
     fall = [max(0, int(400 - 45 * k)) for k in range(12)] + [0] * 10 + [3, 1, 0, 0, 2]
     spiky = [int(20 + (400 if k % 13 == 0 else 0) + rnd.gauss(0, 3)) for k in range(60)]
+    # Long enough (600 points) for the covariance to reach its fixed point
+    # under several noise settings, with a daily-like cycle and noise.
+    cycle = [max(1, int(60 + 40 * math.sin(k / 30) + rnd.gauss(0, 8))) for k in range(600)]
     return {
+        "cycle": trace(cycle),
         "trend": trace(trend, isl=lambda k: 800 + 40 * k),
         "shift": trace(shift, isl=lambda k: 2000 if k < 60 else 120000),
         "idle": trace(idle),
@@ -48,6 +52,9 @@ def traces():
 
 CASES = [
     # trace, field, reference flags
+    ("cycle", "request_count", []),
+    ("cycle", "request_count", ["--log1p", "--kalman-q-trend", "3"]),
+    ("cycle", "request_count", ["--kalman-r", "0.01", "--kalman-q-level", "0.2", "--kalman-q-trend", "0.05"]),
     ("trend", "request_count", []),
     ("trend", "request_count", ["--log1p"]),
     ("trend", "avg_isl", ["--kalman-min-points", "1"]),

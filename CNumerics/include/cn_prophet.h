@@ -7,7 +7,11 @@
  * by Prophet's span rules. Priors k, m ~ N(0,5), δ ~ Laplace(0, τ),
  * β ~ N(0, seasonality_prior_scale), σ ~ half-N(0, 0.5); the fit maximises the
  * log posterior over (k, m, δ, log σ, β) without the Jacobian term, as
- * cmdstan's optimiser does.
+ * cmdstan's optimiser does — and with cmdstan's own algorithms, because the
+ * Laplace prior makes the optimum non-smooth and Prophet's forecasts are those
+ * of the point cmdstan stops at: its Newton method below 100 rows, its L-BFGS
+ * (history 5, default tolerances) from 100 rows, Newton again when L-BFGS's
+ * line search fails, as Prophet retries.
  */
 #ifndef CN_PROPHET_H
 #define CN_PROPHET_H
@@ -25,7 +29,7 @@ typedef struct cn_prophet_params {
     int yearly_order;                /**< -1 auto (order 10 when the span ≥ 730 days), 0 off, > 0 order */
     int weekly_order;                /**< -1 auto (order 3 when span ≥ 14 days and spacing < 7 days) */
     int daily_order;                 /**< -1 auto (order 4 when span ≥ 2 days and spacing < 1 day) */
-    int max_iterations;              /**< Newton iterations (10000, cmdstan's iter) */
+    int max_iterations;              /**< optimiser iterations (10000, Prophet's iter) */
 } cn_prophet_params;
 
 /** A fitted model: scales, structure and the MAP parameters (scaled units). */

@@ -40,7 +40,9 @@ struct VirtualClientCommand: AsyncParsableCommand {
         let client: VirtualConnectorClient
         do {
             endpoints = try EtcdEndpoints.fromEnvironment()
-            client = try VirtualConnectorClient(client: EtcdClient(endpoints: endpoints), namespace: namespace)
+            // One pass over the endpoints per attempt: this loop does the retrying, and reports each.
+            let etcd = EtcdClient(endpoints: endpoints, configuration: EtcdClientConfiguration(retryRounds: 1))
+            client = try VirtualConnectorClient(client: etcd, namespace: namespace)
         } catch {
             throw VirtualClientError(message: "\(error)")
         }

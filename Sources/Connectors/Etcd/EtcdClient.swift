@@ -204,6 +204,7 @@ public final class EtcdClient: @unchecked Sendable {
         }
         let text = String(describing: error)
         if text.localizedCaseInsensitiveContains("refused") { return "connection refused" }
+        if text.localizedCaseInsensitiveContains("reset by peer") { return "connection reset by the server" }
         return text
     }
 

@@ -5,17 +5,24 @@
 #include <math.h>
 #include "lbfgs_internal.h"
 
+/* γ of the cubic interpolating two points with derivatives da and db, scaled
+ * by s = max(|θ|, |da|, |db|) against overflow; `clamp` keeps the root real. */
+static double cubic_gamma(double theta, double da, double db, int clamp) {
+    double s = fmax(fabs(theta), fmax(fabs(da), fabs(db)));
+    double disc = (theta / s) * (theta / s) - (da / s) * (db / s);
+    return s * sqrt(clamp ? fmax(0.0, disc) : disc);
+}
+
 /* One safeguarded cubic/quadratic step; updates the interval of uncertainty
  * [stx, sty] and returns the new trial step in *stp. */
 static void dcstep(double *stx, double *fx, double *dx, double *sty, double *fy, double *dy,
                    double *stp, double fp, double dp, int *brackt, double stpmin, double stpmax) {
     const double p66 = 0.66;
     double sgnd = dp * (*dx / fabs(*dx));
-    double stpf, stpc, stpq, theta, s, gamma, p, q, r;
+    double stpf, stpc, stpq, theta, gamma, p, q, r;
     if (fp > *fx) {
         theta = 3.0 * (*fx - fp) / (*stp - *stx) + *dx + dp;
-        s = fmax(fabs(theta), fmax(fabs(*dx), fabs(dp)));
-        gamma = s * sqrt((theta / s) * (theta / s) - (*dx / s) * (dp / s));
+        gamma = cubic_gamma(theta, *dx, dp, 0);
         if (*stp < *stx) gamma = -gamma;
         p = (gamma - *dx) + theta;
         q = ((gamma - *dx) + gamma) + dp;
@@ -26,8 +33,7 @@ static void dcstep(double *stx, double *fx, double *dx, double *sty, double *fy,
         *brackt = 1;
     } else if (sgnd < 0.0) {
         theta = 3.0 * (*fx - fp) / (*stp - *stx) + *dx + dp;
-        s = fmax(fabs(theta), fmax(fabs(*dx), fabs(dp)));
-        gamma = s * sqrt((theta / s) * (theta / s) - (*dx / s) * (dp / s));
+        gamma = cubic_gamma(theta, *dx, dp, 0);
         if (*stp > *stx) gamma = -gamma;
         p = (gamma - dp) + theta;
         q = ((gamma - dp) + gamma) + *dx;
@@ -38,8 +44,7 @@ static void dcstep(double *stx, double *fx, double *dx, double *sty, double *fy,
         *brackt = 1;
     } else if (fabs(dp) < fabs(*dx)) {
         theta = 3.0 * (*fx - fp) / (*stp - *stx) + *dx + dp;
-        s = fmax(fabs(theta), fmax(fabs(*dx), fabs(dp)));
-        gamma = s * sqrt(fmax(0.0, (theta / s) * (theta / s) - (*dx / s) * (dp / s)));
+        gamma = cubic_gamma(theta, *dx, dp, 1);
         if (*stp > *stx) gamma = -gamma;
         p = (gamma - dp) + theta;
         q = (gamma + (*dx - dp)) + gamma;
@@ -60,8 +65,7 @@ static void dcstep(double *stx, double *fx, double *dx, double *sty, double *fy,
     } else {
         if (*brackt) {
             theta = 3.0 * (fp - *fy) / (*sty - *stp) + *dy + dp;
-            s = fmax(fabs(theta), fmax(fabs(*dy), fabs(dp)));
-            gamma = s * sqrt((theta / s) * (theta / s) - (*dy / s) * (dp / s));
+            gamma = cubic_gamma(theta, *dy, dp, 0);
             if (*stp > *sty) gamma = -gamma;
             p = (gamma - dp) + theta;
             q = ((gamma - dp) + gamma) + *dy;

@@ -28,6 +28,11 @@ public final class LivePlanner: @unchecked Sendable {
     /// Observe and decide without scaling (`--no-operation`).
     public let noOperation: Bool
     public private(set) var state: PlannerState
+    /// Intervals skipped because the metrics source or the connector was unreachable.
+    public private(set) var skippedIntervals = 0
+    /// Decisions made, and how many of them reached the connector.
+    public private(set) var decisions = 0
+    public private(set) var appliedDecisions = 0
     private var logger: Logger
     private let stopLock = NSLock()
     private var stopFlag = false
@@ -139,10 +144,13 @@ public final class LivePlanner: @unchecked Sendable {
             logger.info("decision", metadata: meta)
         }
         sink?.publish(state, intervalSeconds: settings.intervalSeconds)
+        decisions += 1
+        if applied { appliedDecisions += 1 }
         return .decided(decision, applied: applied)
     }
 
     private func skip(_ reason: String) -> LiveIntervalOutcome {
+        skippedIntervals += 1
         logger.warning("interval skipped", metadata: ["reason": "\(reason)"])
         return .unavailable(reason)
     }

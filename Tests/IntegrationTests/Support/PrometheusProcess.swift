@@ -14,7 +14,8 @@ final class PrometheusProcess: @unchecked Sendable {
 
     let url: String
     let root: URL
-    private let process = Process()
+    private var process = Process()
+    private var arguments: [String] = []
     private let lock = NSLock()
     private var killed = false
 
@@ -50,19 +51,13 @@ final class PrometheusProcess: @unchecked Sendable {
         let log = root.appendingPathComponent("prometheus.log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
         let server = PrometheusProcess(url: "http://127.0.0.1:\(port)", root: root)
-        let p = server.process
-        p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = [
+        server.arguments = [
             "--config.file=\(root.appendingPathComponent("prometheus.yml").path)",
             "--storage.tsdb.path=\(root.appendingPathComponent("data").path)",
             "--web.listen-address=127.0.0.1:\(port)",
             "--log.level=warn",
         ]
-        let handle = try FileHandle(forWritingTo: log)
-        p.standardOutput = handle
-        p.standardError = handle
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
+        try server.launch()
         do {
             try await server.waitUntilReady(timeoutSeconds: timeoutSeconds)
         } catch {
@@ -72,12 +67,40 @@ final class PrometheusProcess: @unchecked Sendable {
         return server
     }
 
+    private func launch() throws {
+        let handle = try FileHandle(forWritingTo: root.appendingPathComponent("prometheus.log"))
+        handle.seekToEndOfFile()
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Self.executable)
+        p.arguments = arguments
+        p.standardOutput = handle
+        p.standardError = handle
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        lock.withLock { process = p }
+    }
+
+    /// SIGKILL now, keeping the config and data so `restart()` brings it back on the same port.
+    func crash() {
+        let p = lock.withLock { process }
+        if p.isRunning {
+            Glibc.kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+        }
+    }
+
+    func restart(timeoutSeconds: Double = 30) async throws {
+        crash()
+        try launch()
+        try await waitUntilReady(timeoutSeconds: timeoutSeconds)
+    }
+
     private func waitUntilReady(timeoutSeconds: Double) async throws {
         let client = try PrometheusQueryClient(endpoint: url, modelName: "-", namespace: "-", timeoutSeconds: 1)
         let deadline = Date().addingTimeInterval(timeoutSeconds)
         var lastError = "not tried"
         while Date() < deadline {
-            guard process.isRunning else { throw EtcdProcessError("prometheus exited during start-up: \(tailOfLog())") }
+            guard lock.withLock({ process.isRunning }) else { throw EtcdProcessError("prometheus exited during start-up: \(tailOfLog())") }
             do {
                 _ = try await client.query("up")
                 return
@@ -106,10 +129,7 @@ final class PrometheusProcess: @unchecked Sendable {
             return !killed
         }
         guard first else { return }
-        if process.isRunning {
-            Glibc.kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        crash()
         try? FileManager.default.removeItem(at: root)
     }
 

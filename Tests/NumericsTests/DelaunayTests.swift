@@ -64,4 +64,59 @@ final class DelaunayTests: XCTestCase {
         XCTAssertThrowsError(try Delaunay.triangulate(x: [0, 1, .nan], y: [0, 1, 0]))
         XCTAssertThrowsError(try Delaunay.triangulate(x: [0, 1, 1e200], y: [0, 1, 0]))
     }
+
+    /// A regular lattice: every cell is a cocircular quad, the most ambiguous input
+    /// there is. The triangulation must still be a valid Delaunay one (2n - 2 - h
+    /// triangles, each quad split once), and the surfaces built on it finite.
+    /// (Which diagonal Qhull picks there follows its roundoff, so scipy's grid can
+    /// differ on such input; profiler sweeps are not lattices.)
+    func testLatticeOfCocircularQuads() throws {
+        var x: [Double] = [], y: [Double] = []
+        for row in 0..<5 { for col in 0..<6 { x.append(0.1 + 0.15 * Double(col)); y.append(1000 * Double(row + 1)) } }
+        let (triangles, _) = try Delaunay.triangulate(x: x, y: y)
+        let hull = 2 * (6 + 5) - 4
+        XCTAssertEqual(triangles.count, 2 * x.count - 2 - hull)
+        for tri in triangles {
+            let a = [x[tri[0]], y[tri[0]]], b = [x[tri[1]], y[tri[1]]], c = [x[tri[2]], y[tri[2]]]
+            for p in x.indices where !tri.contains(p) {
+                XCTAssertLessThanOrEqual(cn_incircle(a, b, c, [x[p], y[p]]), 0)
+            }
+        }
+        let f = x.indices.map { 5 + 10 * x[$0] * x[$0] + y[$0] / 1000 }
+        let g = try CloughTocher.grid(x: x, y: y, values: [f], xi: (0..<50).map { Double($0) / 49 },
+                                      yi: (0..<50).map { Double($0) * 6000 / 49 })
+        XCTAssertTrue(g.values[0].allSatisfy(\.isFinite))
+    }
+
+    /// Random layouts with rows, repeated coordinates and collinear runs: never a
+    /// trap, always the empty-circle property or a thrown error.
+    func testRandomDegenerateLayoutsNeverTrap() throws {
+        var state: UInt64 = 7
+        func next(_ m: Int) -> Int { state = state &* 6364136223846793005 &+ 1442695040888963407; return Int(state >> 33) % m }
+        var triangulated = 0
+        for _ in 0..<200 {
+            let n = 3 + next(40)
+            var x: [Double] = [], y: [Double] = []
+            var seen = Set<Int>()
+            for _ in 0..<n {
+                let (i, j) = (next(6), next(4))
+                if seen.insert(i * 10 + j).inserted || next(60) == 0 { x.append(Double(i) / 5); y.append(Double(j) * 1000) }
+            }
+            do {
+                let (triangles, _) = try Delaunay.triangulate(x: x, y: y)
+                triangulated += 1
+                for tri in triangles {
+                    let a = [x[tri[0]], y[tri[0]]], b = [x[tri[1]], y[tri[1]]], c = [x[tri[2]], y[tri[2]]]
+                    XCTAssertEqual(cn_orient2d(a, b, c), 1)
+                    for p in x.indices where !tri.contains(p) { XCTAssertLessThanOrEqual(cn_incircle(a, b, c, [x[p], y[p]]), 0) }
+                }
+            } catch let e as InterpolationInputError {
+                switch e {
+                case .duplicate, .collinear, .tooFewPoints: break
+                default: XCTFail("unexpected \(e)")
+                }
+            }
+        }
+        XCTAssertGreaterThan(triangulated, 100)
+    }
 }

@@ -11,19 +11,25 @@ struct IntervalAccumulator {
     /// Refuse spans longer than this many intervals (at 60 s, about 9.5 years):
     /// absolute epoch timestamps in a Mooncake file would otherwise ask for
     /// tens of millions of empty intervals.
-    static let maximumIntervals = 5_000_000
+    static let defaultMaximumIntervals = 5_000_000
+
+    struct Slot {
+        var count = 0
+        var inputSum = 0
+        var outputSum = 0
+    }
 
     let intervalSeconds: Int
     let intervalMilliseconds: Double
+    let maximumIntervals: Int
     private var base = 0
-    private var counts: [Int] = []
-    private var inputSums: [Int] = []
-    private var outputSums: [Int] = []
+    private var slots: [Slot] = []
     private var first = Int.max
     private var last = Int.min
 
-    init(intervalSeconds: Int) {
+    init(intervalSeconds: Int, maximumIntervals: Int = defaultMaximumIntervals) {
         self.intervalSeconds = intervalSeconds
+        self.maximumIntervals = maximumIntervals
         intervalMilliseconds = Double(intervalSeconds) * 1000
     }
 
@@ -51,14 +57,12 @@ struct IntervalAccumulator {
         }
         let k = Int(q)
         var slot = k - base
-        if slot < 0 || slot >= counts.count { slot = try grow(toInclude: k) }
-        let (c, o1) = counts[slot].addingReportingOverflow(1)
-        let (i, o2) = inputSums[slot].addingReportingOverflow(request.inputLength)
-        let (o, o3) = outputSums[slot].addingReportingOverflow(request.outputLength)
-        guard !(o1 || o2 || o3) else { throw LineError(message: "token sums of one interval overflow 64 bits") }
-        counts[slot] = c
-        inputSums[slot] = i
-        outputSums[slot] = o
+        if slot < 0 || slot >= slots.count { slot = try grow(toInclude: k) }
+        let old = slots[slot]
+        let (i, o1) = old.inputSum.addingReportingOverflow(request.inputLength)
+        let (o, o2) = old.outputSum.addingReportingOverflow(request.outputLength)
+        guard !(o1 || o2) else { throw LineError(message: "token sums of one interval overflow 64 bits") }
+        slots[slot] = Slot(count: old.count + 1, inputSum: i, outputSum: o)
         if k < first { first = k }
         if k > last { last = k }
     }
@@ -66,37 +70,31 @@ struct IntervalAccumulator {
     /// Extends the arrays (with slack, so a slowly growing range costs amortised
     /// O(1)) and returns the slot of interval `k`.
     private mutating func grow(toInclude k: Int) throws -> Int {
-        guard !counts.isEmpty else {
+        guard !slots.isEmpty else {
             guard k.multipliedReportingOverflow(by: intervalSeconds).overflow == false else {
                 throw LineError(message: "interval start of timestamp overflows")
             }
             base = k
-            counts = [0]; inputSums = [0]; outputSums = [0]
+            slots = [Slot()]
             return 0
         }
         let low = min(first, k), high = max(last, k)
-        guard high - low < Self.maximumIntervals else {
-            throw LineError(message: "timestamps span more than \(Self.maximumIntervals) intervals of \(intervalSeconds) s "
+        guard high - low < maximumIntervals else {
+            throw LineError(message: "timestamps span more than \(maximumIntervals) intervals of \(intervalSeconds) s "
                 + "(this request is in interval \(k), the trace so far spans \(first)...\(last)); "
                 + "Mooncake timestamps must be milliseconds from the trace start")
         }
         guard k.multipliedReportingOverflow(by: intervalSeconds).overflow == false else {
             throw LineError(message: "interval start of timestamp overflows")
         }
-        let slack = min(counts.count, Self.maximumIntervals)
+        let slack = min(slots.count, maximumIntervals)
         if k < base {
-            let newBase = max(k - slack, high - Self.maximumIntervals)
-            let extra = base - newBase
-            counts.insert(contentsOf: repeatElement(0, count: extra), at: 0)
-            inputSums.insert(contentsOf: repeatElement(0, count: extra), at: 0)
-            outputSums.insert(contentsOf: repeatElement(0, count: extra), at: 0)
+            let newBase = max(k - slack, high - maximumIntervals)
+            slots.insert(contentsOf: repeatElement(Slot(), count: base - newBase), at: 0)
             base = newBase
         } else {
-            let newEnd = min(k + slack, low + Self.maximumIntervals)
-            let extra = newEnd - (base + counts.count) + 1
-            counts.append(contentsOf: repeatElement(0, count: extra))
-            inputSums.append(contentsOf: repeatElement(0, count: extra))
-            outputSums.append(contentsOf: repeatElement(0, count: extra))
+            let newEnd = min(k + slack, low + maximumIntervals)
+            slots.append(contentsOf: repeatElement(Slot(), count: newEnd - (base + slots.count) + 1))
         }
         return k - base
     }
@@ -105,13 +103,13 @@ struct IntervalAccumulator {
     func metrics() -> [IntervalMetrics] {
         guard first <= last else { return [] }
         return (first...last).map { k in
-            let slot = k - base
-            let c = counts[slot]
+            let slot = slots[k - base]
+            let c = slot.count
             return IntervalMetrics(
                 intervalStartSeconds: k * intervalSeconds,
                 requestCount: c,
-                averageISL: c > 0 ? Double(inputSums[slot]) / Double(c) : 0,
-                averageOSL: c > 0 ? Double(outputSums[slot]) / Double(c) : 0)
+                averageISL: c > 0 ? Double(slot.inputSum) / Double(c) : 0,
+                averageOSL: c > 0 ? Double(slot.outputSum) / Double(c) : 0)
         }
     }
 }

@@ -9,10 +9,16 @@ public enum TraceReader {
     /// `int(t_ms // (interval * 1000))` in float arithmetic, every interval from the
     /// first to the last non-empty one, empty ones as zeros. An empty trace gives [].
     public static func extractIntervals(from path: String, intervalSeconds: Int) throws -> [IntervalMetrics] {
+        try extractIntervals(from: path, intervalSeconds: intervalSeconds,
+                             maximumIntervals: IntervalAccumulator.defaultMaximumIntervals)
+    }
+
+    /// `maximumIntervals` bounds the emitted span (see `IntervalAccumulator`).
+    static func extractIntervals(from path: String, intervalSeconds: Int, maximumIntervals: Int) throws -> [IntervalMetrics] {
         guard intervalSeconds > 0 else {
             throw PlannerIOError(path: path, message: "adjustment interval must be a positive number of seconds, got \(intervalSeconds)")
         }
-        var accumulator = IntervalAccumulator(intervalSeconds: intervalSeconds)
+        var accumulator = IntervalAccumulator(intervalSeconds: intervalSeconds, maximumIntervals: maximumIntervals)
         try forEachRequest(path: path) { try accumulator.add($0) }
         return accumulator.metrics()
     }

@@ -34,7 +34,7 @@ public struct BestDecodeThroughput: Equatable, Sendable {
 /// - points that coincide are merged into one carrying the mean ITL and mean
 ///   throughput (logged); scipy would drop all but one of them silently;
 /// - fewer than 3 points, all points on one line, NaN or infinity, a
-///   non-positive `maxKVTokens` or a resolution below 2 throw;
+///   non-positive `maxKVTokens` or a resolution outside 2...4096 throw;
 /// - a NaN query maps to cell 0 of its axis (Python would raise);
 /// - `.thinPlate` surfaces are floored at 0 where they extrapolate below it.
 public final class DecodeInterpolator {
@@ -50,6 +50,9 @@ public final class DecodeInterpolator {
     /// Gradient sweeps of the Clough–Tocher build (0: not converged; -1 for thin-plate).
     public let gradientSweeps: Int
 
+    /// Largest accepted grid resolution per axis.
+    public static let maxResolution = 4096
+
     private let maxKVTokens: Double
     private static let logger = Logger(label: "planner.interpolation.decode")
 
@@ -58,8 +61,9 @@ public final class DecodeInterpolator {
         self.resolution = resolution
         self.method = method
         let what = "decode profile"
-        guard resolution >= 2 else {
-            throw InterpolationInputError.invalidOption("decode grid resolution must be at least 2 (got \(resolution))")
+        // Two resolution² grids (plus workspace) must fit in memory: 4096² cells are ~400 MB.
+        guard (2...Self.maxResolution).contains(resolution) else {
+            throw InterpolationInputError.invalidOption("decode grid resolution must be between 2 and \(Self.maxResolution) (got \(resolution))")
         }
         guard profile.maxKVTokens > 0 else {
             throw InterpolationInputError.invalidOption("\(what): max_kv_tokens must be positive (got \(profile.maxKVTokens))")

@@ -42,7 +42,9 @@ struct InterpolateCommand: AsyncParsableCommand {
     var outputJson: String?
 
     func validate() throws {
-        guard resolution >= 2 else { throw ValidationError("--resolution must be at least 2 (got \(resolution))") }
+        guard (2...DecodeInterpolator.maxResolution).contains(resolution) else {
+            throw ValidationError("--resolution must be between 2 and \(DecodeInterpolator.maxResolution) (got \(resolution))")
+        }
         for (flag, value) in [("--isl", isl), ("--osl", osl), ("--ttft", ttft), ("--itl", itl)] where !(value.isFinite && value > 0) {
             throw ValidationError("\(flag) must be a positive number (got \(value))")
         }

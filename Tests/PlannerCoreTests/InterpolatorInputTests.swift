@@ -67,6 +67,7 @@ final class InterpolatorInputTests: XCTestCase {
         XCTAssertThrowsError(try DecodeInterpolator(profile: inf))
         XCTAssertThrowsError(try DecodeInterpolator(profile: decode(grid, maxKV: 0)))
         XCTAssertThrowsError(try DecodeInterpolator(profile: decode(grid), resolution: 1))
+        XCTAssertThrowsError(try DecodeInterpolator(profile: decode(grid), resolution: 1 << 40))
         XCTAssertThrowsError(try DecodeInterpolator(profile: decode([]), method: .thinPlate))
     }
 

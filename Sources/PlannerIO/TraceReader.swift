@@ -25,8 +25,8 @@ public enum TraceReader {
 
     /// Calls `body` with every request, in file order, timestamps relative to the
     /// origin (see `TraceRequest`). Dynamo and Azure traces are read twice: once for
-    /// the origin, once for the requests. A `LineError` thrown by `body` is reported
-    /// at the current file and line like a parse error.
+    /// the origin, once for the requests. Errors thrown by `body` propagate unchanged
+    /// (inside the module, a `LineError` is located at the current file and line).
     public static func forEachRequest(path: String, _ body: (TraceRequest) throws -> Void) throws {
         let files = try TraceFiles.resolve(path)
         var format: TraceFormat?

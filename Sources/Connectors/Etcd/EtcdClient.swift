@@ -5,12 +5,17 @@ import NIOCore
 import NIOHTTP1
 
 /// One HTTP client for every etcd call of the process. A global is never deinitialised, which
-/// matters because async-http-client insists on an explicit shutdown before deinit. The connect
-/// timeout is short because async-http-client retries a refused connection until it expires:
-/// it bounds how long a dead member delays fail-over to the next one.
+/// matters because async-http-client insists on an explicit shutdown before deinit.
 let etcdHTTPClient: HTTPClient = {
     var configuration = HTTPClient.Configuration()
+    // A dead member must cost little before fail-over: a refused connection fails at once
+    // (async-http-client would otherwise retry it until the connect timeout), and a host that
+    // does not answer costs one second.
     configuration.timeout = .init(connect: .seconds(1), read: nil)
+    configuration.connectionPool.retryConnectionEstablishment = false
+    // Each watch holds a connection for as long as it waits; the default of 8 per host would
+    // let a few concurrent watches queue every other request behind them.
+    configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
     return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
 }()
 

@@ -20,7 +20,7 @@ void cn_ct_params_init(cn_ct_params *p) {
     p->nearest_fill = 1;
 }
 
-/* Vertex adjacency (CSR) of the triangulation; `work` holds n + 1 + 3 * ntri + n ints. */
+/* Vertex adjacency (CSR) of the triangulation: neighbours of i are idx[ptr[i] .. ptr[i] + deg[i]). */
 static void adjacency(int n, int ntri, const int *tri, int *ptr, int *idx, int *deg) {
     memset(deg, 0, sizeof(int) * (size_t)n);
     for (int t = 0; t < 3 * ntri; t++) deg[tri[t]]++;
@@ -40,29 +40,43 @@ static void adjacency(int n, int ntri, const int *tri, int *ptr, int *idx, int *
 
 int cn_ct_gradients(int n, const double *x, const double *y, const double *f,
                     int ntri, const int *tri, const cn_ct_params *params,
-                    int *work, double *grad, int *iterations) {
-    if (n < 3 || ntri < 1 || !x || !y || !f || !tri || !params || !work || !grad) return CN_ERR_ARGUMENT;
+                    int *work, double *dwork, double *grad, int *iterations) {
+    if (n < 3 || ntri < 1 || !x || !y || !f || !tri || !params || !work || !dwork || !grad) return CN_ERR_ARGUMENT;
     for (int i = 0; i < n; i++) if (!isfinite(f[i])) return CN_ERR_NONFINITE;
     int *ptr = work, *deg = work + n + 1, *idx = work + 2 * n + 1;
     adjacency(n, ntri, tri, ptr, idx, deg);
+    /* Everything that does not change between sweeps — edge vectors, L^3 and the
+     * 2x2 matrices Q — is computed once, with the very same expressions, so the
+     * sweeps produce scipy's numbers bit for bit at a fraction of the cost. */
+    double *Q = dwork, *E = dwork + 3 * n;
+    for (int ip = 0; ip < n; ip++) {
+        double Q0 = 0, Q1 = 0, Q3 = 0;
+        for (int j = ptr[ip]; j < ptr[ip] + deg[ip]; j++) {
+            int iq = idx[j];
+            double ex = x[iq] - x[ip], ey = y[iq] - y[ip];
+            double L = sqrt(ex * ex + ey * ey), L3 = L * L * L;
+            Q0 += 4 * ex * ex / L3;
+            Q1 += 4 * ex * ey / L3;
+            Q3 += 4 * ey * ey / L3;
+            E[3 * j] = ex; E[3 * j + 1] = ey; E[3 * j + 2] = L3;
+        }
+        Q[3 * ip] = Q0; Q[3 * ip + 1] = Q1; Q[3 * ip + 2] = Q3;
+    }
     for (int i = 0; i < 2 * n; i++) grad[i] = 0;
     *iterations = 0;
     for (int iter = 0; iter < params->maxiter; iter++) {
         double err = 0;
         for (int ip = 0; ip < n; ip++) {
-            double Q0 = 0, Q1 = 0, Q3 = 0, s0 = 0, s1 = 0;
+            double s0 = 0, s1 = 0, f1 = f[ip];
             for (int j = ptr[ip]; j < ptr[ip] + deg[ip]; j++) {
                 int iq = idx[j];
-                double ex = x[iq] - x[ip], ey = y[iq] - y[ip];
-                double L = sqrt(ex * ex + ey * ey), L3 = L * L * L;
-                double f1 = f[ip], f2 = f[iq];
+                double ex = E[3 * j], ey = E[3 * j + 1], L3 = E[3 * j + 2];
+                double f2 = f[iq];
                 double df2 = -ex * grad[2 * iq] - ey * grad[2 * iq + 1];
-                Q0 += 4 * ex * ex / L3;
-                Q1 += 4 * ex * ey / L3;
-                Q3 += 4 * ey * ey / L3;
                 s0 += (6 * (f1 - f2) - 2 * df2) * ex / L3;
                 s1 += (6 * (f1 - f2) - 2 * df2) * ey / L3;
             }
+            double Q0 = Q[3 * ip], Q1 = Q[3 * ip + 1], Q3 = Q[3 * ip + 2];
             double Q2 = Q1, det = Q0 * Q3 - Q1 * Q2;
             double r0 = (Q3 * s0 - Q1 * s1) / det, r1 = (-Q2 * s0 + Q0 * s1) / det;
             double change = fmax(fabs(grad[2 * ip] + r0), fabs(grad[2 * ip + 1] + r1));
@@ -136,20 +150,35 @@ static void ct_coefficients(const double *x, const double *y, const int *tri, co
     memcpy(C, out, sizeof out);
 }
 
+/* scipy's 19-term Bézier sum. After subtracting the smallest barycentric
+ * coordinate one of b1, b2, b3 is exactly zero, so the terms holding it add
+ * exact zeros: summing only the other ten, in scipy's order, gives the same
+ * bits at half the cost. */
 static inline double ct_eval(const double *C, const double *b) {
     double minval = b[0];
-    for (int k = 0; k < 3; k++) if (b[k] < minval) minval = b[k];
+    int m = 0;
+    for (int k = 0; k < 3; k++) if (b[k] < minval) { minval = b[k]; m = k; }
     double b1 = b[0] - minval, b2 = b[1] - minval, b3 = b[2] - minval, b4 = 3 * minval;
     double c3000 = C[0], c2100 = C[1], c2010 = C[2], c2001 = C[3], c1200 = C[4], c1101 = C[5], c1020 = C[6],
            c1011 = C[7], c1002 = C[8], c0300 = C[9], c0210 = C[10], c0201 = C[11], c0120 = C[12], c0111 = C[13],
            c0102 = C[14], c0030 = C[15], c0021 = C[16], c0012 = C[17], c0003 = C[18];
-    return (b1 * b1 * b1 * c3000 + 3 * (b1 * b1) * b2 * c2100 + 3 * (b1 * b1) * b3 * c2010 +
+    if (m == 0) /* b1 == 0 */
+        return (b2 * b2 * b2 * c0300 + 3 * (b2 * b2) * b3 * c0210 +
+                3 * (b2 * b2) * b4 * c0201 + 3 * b2 * (b3 * b3) * c0120 + 6 * b2 * b3 * b4 * c0111 +
+                3 * b2 * (b4 * b4) * c0102 + b3 * b3 * b3 * c0030 + 3 * (b3 * b3) * b4 * c0021 +
+                3 * b3 * (b4 * b4) * c0012 + b4 * b4 * b4 * c0003);
+    if (m == 1) /* b2 == 0 */
+        return (b1 * b1 * b1 * c3000 + 3 * (b1 * b1) * b3 * c2010 +
+                3 * (b1 * b1) * b4 * c2001 + 3 * b1 * (b3 * b3) * c1020 + 6 * b1 * b3 * b4 * c1011 +
+                3 * b1 * (b4 * b4) * c1002 + b3 * b3 * b3 * c0030 + 3 * (b3 * b3) * b4 * c0021 +
+                3 * b3 * (b4 * b4) * c0012 + b4 * b4 * b4 * c0003);
+    /* b3 == 0 */
+    return (b1 * b1 * b1 * c3000 + 3 * (b1 * b1) * b2 * c2100 +
             3 * (b1 * b1) * b4 * c2001 + 3 * b1 * (b2 * b2) * c1200 +
-            6 * b1 * b2 * b4 * c1101 + 3 * b1 * (b3 * b3) * c1020 + 6 * b1 * b3 * b4 * c1011 +
-            3 * b1 * (b4 * b4) * c1002 + b2 * b2 * b2 * c0300 + 3 * (b2 * b2) * b3 * c0210 +
-            3 * (b2 * b2) * b4 * c0201 + 3 * b2 * (b3 * b3) * c0120 + 6 * b2 * b3 * b4 * c0111 +
-            3 * b2 * (b4 * b4) * c0102 + b3 * b3 * b3 * c0030 + 3 * (b3 * b3) * b4 * c0021 +
-            3 * b3 * (b4 * b4) * c0012 + b4 * b4 * b4 * c0003);
+            6 * b1 * b2 * b4 * c1101 +
+            3 * b1 * (b4 * b4) * c1002 + b2 * b2 * b2 * c0300 +
+            3 * (b2 * b2) * b4 * c0201 +
+            3 * b2 * (b4 * b4) * c0102 + b4 * b4 * b4 * c0003);
 }
 
 /* First index i with a[i] >= v in the increasing array a. */
@@ -173,7 +202,7 @@ static int narrow(double a, double b, double eps, double *lo, double *hi) {
 }
 
 /* Workspace layout of cn_griddata_ct, in bytes rounded to doubles. */
-typedef struct ct_layout { size_t dwork, tri, nbr, adj, cell, near, grad, Ts, coef, total; } ct_layout;
+typedef struct ct_layout { size_t dwork, tri, nbr, adj, cell, near, grad, edges, Ts, coef, total; } ct_layout;
 
 static ct_layout layout(int n, int nvalues, int nx, int ny) {
     ct_layout L;
@@ -186,6 +215,7 @@ static ct_layout layout(int n, int nvalues, int nx, int ny) {
     TAKE(cell, sizeof(int) * (size_t)nx * (size_t)ny);
     TAKE(near, sizeof(double) * (size_t)n + sizeof(int) * (2 * (size_t)n));
     TAKE(grad, sizeof(double) * 2 * (size_t)n * (size_t)nvalues);
+    TAKE(edges, sizeof(double) * (3 * (size_t)n + 3 * (3 * nt + (size_t)n)));
     TAKE(Ts, sizeof(double) * 6 * nt);
     TAKE(coef, sizeof(double) * 19 * nt * (size_t)nvalues);
 #undef TAKE
@@ -218,7 +248,8 @@ int cn_griddata_ct(int n, const double *x, const double *y, int nvalues, const d
     *iterations = params->maxiter + 1;
     for (int v = 0; v < nvalues; v++) {
         int it = 0;
-        st = cn_ct_gradients(n, x, y, f + (size_t)v * ldf, ntri, tri, params, (int *)(work + L.adj), grad + 2 * (size_t)n * v, &it);
+        st = cn_ct_gradients(n, x, y, f + (size_t)v * ldf, ntri, tri, params, (int *)(work + L.adj), work + L.edges,
+                             grad + 2 * (size_t)n * v, &it);
         if (st != CN_OK) return st;
         if (it < *iterations) *iterations = it;
     }

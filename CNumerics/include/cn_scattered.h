@@ -42,12 +42,13 @@ void cn_ct_params_init(cn_ct_params *p);
  * Global gradient estimate at the vertices (Nielson / Renka–Cline curvature
  * minimisation by Gauss–Seidel sweeps in vertex order), as scipy's
  * estimate_gradients_2d_global. `grad` receives (d/dx, d/dy) per point (2n).
- * `work` holds at least n + 1 + 6 * ntri ints. `*iterations` receives the
- * sweeps used, or 0 when maxiter was reached without convergence.
+ * `work` holds at least 3n + 1 + 3 ntri ints and `dwork` 6n + 9 ntri doubles.
+ * `*iterations` receives the sweeps used, or 0 when maxiter was reached
+ * without convergence.
  */
 int cn_ct_gradients(int n, const double *x, const double *y, const double *f,
                     int ntri, const int *tri, const cn_ct_params *params,
-                    int *work, double *grad, int *iterations);
+                    int *work, double *dwork, double *grad, int *iterations);
 
 /** Doubles of workspace `cn_griddata_ct` needs. */
 size_t cn_griddata_ct_workspace(int n, int nvalues, int nx, int ny);

@@ -119,15 +119,17 @@ public final class PrometheusQueryClient: MetricsSource, @unchecked Sendable {
         return values.reduce(0, +)
     }
 
-    /// All six observations of SPEC.md §5, latencies converted to ms.
+    /// All six observations of SPEC.md §5, latencies converted to ms. The queries
+    /// run concurrently, so a slow server costs one timeout per interval, not six.
     public func observe(intervalSeconds: Int) async throws -> ObservedMetrics {
-        let ttft = try await average(.timeToFirstToken, intervalSeconds: intervalSeconds)
-        let itl = try await average(.interTokenLatency, intervalSeconds: intervalSeconds)
-        let count = try await requestCount(intervalSeconds: intervalSeconds)
-        let isl = try await average(.inputSequenceTokens, intervalSeconds: intervalSeconds)
-        let osl = try await average(.outputSequenceTokens, intervalSeconds: intervalSeconds)
-        let duration = try await average(.requestDuration, intervalSeconds: intervalSeconds)
-        return ObservedMetrics(ttftMilliseconds: ttft * 1000, itlMilliseconds: itl * 1000, requestCount: count,
-                               isl: isl, osl: osl, requestDurationSeconds: duration)
+        async let ttft = average(.timeToFirstToken, intervalSeconds: intervalSeconds)
+        async let itl = average(.interTokenLatency, intervalSeconds: intervalSeconds)
+        async let count = requestCount(intervalSeconds: intervalSeconds)
+        async let isl = average(.inputSequenceTokens, intervalSeconds: intervalSeconds)
+        async let osl = average(.outputSequenceTokens, intervalSeconds: intervalSeconds)
+        async let duration = average(.requestDuration, intervalSeconds: intervalSeconds)
+        return ObservedMetrics(ttftMilliseconds: try await ttft * 1000, itlMilliseconds: try await itl * 1000,
+                               requestCount: try await count, isl: try await isl, osl: try await osl,
+                               requestDurationSeconds: try await duration)
     }
 }

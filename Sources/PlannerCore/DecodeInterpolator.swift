@@ -30,6 +30,13 @@ public struct BestDecodeThroughput: Equatable, Sendable {
 /// The grids are xi = linspace(0, 1, resolution) over KV usage and
 /// yi = linspace(0, max context length, resolution), rows following yi, filled
 /// by `method` from the scattered profile; look-ups round to the nearest cell.
+/// With `.cloughTocher` the grids equal scipy's to rounding (about 1e-15)
+/// whenever the Delaunay triangulation is unique, as it is for profiler sweeps.
+/// Two known limits: where four or more samples are cocircular (a regular
+/// lattice of kv × context values) Qhull picks diagonals by its own roundoff and
+/// the cells of those quads can differ; and cells exactly equidistant from two
+/// samples outside the hull take the lower-index sample, where cKDTree's
+/// choice depends on its tree.
 /// Documented handling of input the reference does not cover:
 /// - points that coincide are merged into one carrying the mean ITL and mean
 ///   throughput (logged); scipy would drop all but one of them silently;

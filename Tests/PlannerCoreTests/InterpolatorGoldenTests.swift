@@ -87,4 +87,23 @@ final class InterpolatorGoldenTests: XCTestCase {
         XCTAssertEqual(decode.interpolateITL(concurrency: .nan, contextLength: .nan), decode.itlGrid[0])
         XCTAssertEqual(decode.interpolateITL(concurrency: -5, contextLength: -5), decode.itlGrid[0])
     }
+
+    /// Thin-plate surfaces against scipy's RBFInterpolator(kernel="thin_plate_spline")
+    /// on the same unit-square coordinates (Tests/Goldens/interp/make_tps_golden.py):
+    /// the same linear system solved two ways, so 1e-8 relative (or 1e-9 absolute
+    /// where the floored surface is near zero).
+    func testThinPlateMatchesScipyRBF() throws {
+        let profile = try InterpolationFixtures.profile("data/profiles/h200_llama8b_tp1")
+        let golden = try InterpolationFixtures.golden("Tests/Goldens/interp/tps_h200_llama8b_tp1_res25.json")
+        let decode = try DecodeInterpolator(profile: profile.decode, resolution: 25, method: .thinPlate)
+        for (grid, ours) in [(golden.itlGrid, decode.itlGrid), (golden.thptGrid, decode.throughputGrid)] {
+            XCTAssertEqual(grid.count, 25)
+            for j in 0..<25 {
+                for i in 0..<25 {
+                    let e = abs(ours[j * 25 + i] - grid[j][i])
+                    XCTAssertLessThanOrEqual(e, max(1e-8 * abs(grid[j][i]), 1e-9), "cell (\(j), \(i))")
+                }
+            }
+        }
+    }
 }

@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// One HTTP request as the small server below hands it to its handler.
 public struct HTTPServerRequest: Sendable {
@@ -43,38 +44,47 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     /// The bound port (the OS's choice when started with port 0).
     public let port: Int
     public let host: String
+    public let secure: Bool
 
-    private init(group: MultiThreadedEventLoopGroup, channel: Channel, host: String, port: Int) {
+    private init(group: MultiThreadedEventLoopGroup, channel: Channel, host: String, port: Int, secure: Bool) {
         self.group = group
         self.channel = channel
         self.host = host
         self.port = port
+        self.secure = secure
     }
 
-    /// Binds `host:port` (port 0 = any free port) and starts serving.
+    /// Binds `host:port` (port 0 = any free port) and starts serving, over TLS
+    /// when `tls` is given (tests of the Kubernetes connector's CA handling).
     /// Throws `PlannerMetricsError.bindFailed` naming the address when the port is taken.
-    public static func start(host: String = "127.0.0.1", port: Int = 0, handler: @escaping Handler) async throws -> LoopbackHTTPServer {
+    public static func start(host: String = "127.0.0.1", port: Int = 0, tls: NIOSSLContext? = nil,
+                             handler: @escaping Handler) async throws -> LoopbackHTTPServer {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 64)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true).flatMap {
+                let secured: EventLoopFuture<Void> = tls.map {
+                    channel.pipeline.addHandler(NIOSSLServerHandler(context: $0))
+                } ?? channel.eventLoop.makeSucceededFuture(())
+                return secured.flatMap {
+                    channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true)
+                }.flatMap {
                     channel.pipeline.addHandler(RequestHandler(handler: handler))
                 }
             }
         do {
             let channel = try await bootstrap.bind(host: host, port: port).get()
             let bound = channel.localAddress?.port ?? port
-            return LoopbackHTTPServer(group: group, channel: channel, host: host, port: bound)
+            return LoopbackHTTPServer(group: group, channel: channel, host: host, port: bound, secure: tls != nil)
         } catch {
             try? await group.shutdownGracefully()
             throw PlannerMetricsError.bindFailed(address: "\(host):\(port)", reason: "\(error)")
         }
     }
 
-    /// `http://host:port`.
-    public var baseURL: String { "http://\(host):\(port)" }
+    /// `http://host:port` (`https` when serving TLS).
+    public var baseURL: String { "\(secure ? "https" : "http")://\(host):\(port)" }
 
     /// Closes the listening socket and stops the event loop.
     public func stop() async {

@@ -1,5 +1,6 @@
 import Connectors
 import Foundation
+import NIOSSL
 
 /// Stands in for the Kubernetes API server (the one part of the outside world
 /// tests cannot run for real here). It follows the real API: the
@@ -38,8 +39,8 @@ final class KubernetesTestServer: @unchecked Sendable {
         self.adapters = adapters
     }
 
-    func start() async throws -> String {
-        let s = try await LoopbackHTTPServer.start { [self] in handle($0) }
+    func start(tls: NIOSSLContext? = nil) async throws -> String {
+        let s = try await LoopbackHTTPServer.start(tls: tls) { [self] in handle($0) }
         server = s
         return s.baseURL
     }

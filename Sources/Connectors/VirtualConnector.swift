@@ -43,13 +43,7 @@ public final class VirtualConnector: PlannerConnector, @unchecked Sendable {
     }
 
     private func step(_ component: ComponentType, by delta: Int, blocking: Bool) async throws {
-        let counts = try await coordinator.workerCounts()
-        switch component {
-        case .prefill:
-            try await coordinator.updateScalingDecision(prefill: max(0, counts.prefill + delta), decode: nil)
-        case .decode:
-            try await coordinator.updateScalingDecision(prefill: nil, decode: max(0, counts.decode + delta))
-        }
+        try await coordinator.stepScalingDecision(component, by: delta)
         if blocking { try await coordinator.waitForScalingCompletion() }
     }
 

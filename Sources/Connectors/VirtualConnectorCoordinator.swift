@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PlannerCore
 
 /// What `updateScalingDecision` did.
 public enum ScalingDecisionOutcome: Sendable, Equatable {
@@ -90,17 +91,34 @@ public actor VirtualConnectorCoordinator {
     /// Hands a new decision to the environment (SPEC.md §8.1). A nil count keeps the current one.
     @discardableResult
     public func updateScalingDecision(prefill: Int?, decode: Int?) async throws -> ScalingDecisionOutcome {
+        try await decide { _ in (prefill, decode) }
+    }
+
+    /// Changes one count by `delta` (never below 0), relative to the count in etcd right now.
+    @discardableResult
+    public func stepScalingDecision(_ component: ComponentType, by delta: Int) async throws -> ScalingDecisionOutcome {
+        try await decide { current in
+            switch component {
+            case .prefill: return (max(0, current.prefill + delta), nil)
+            case .decode: return (nil, max(0, current.decode + delta))
+            }
+        }
+    }
+
+    /// `targets` maps the counts just read from etcd to the requested ones.
+    private func decide(_ targets: ((prefill: Int, decode: Int)) -> (Int?, Int?)) async throws -> ScalingDecisionOutcome {
         // One retry covers a benign race (our own earlier write seen late); a second conflict
         // means somebody else writes decisions.
         for _ in 0..<2 {
-            if let outcome = try await attemptDecision(prefill: prefill, decode: decode) { return outcome }
+            if let outcome = try await attemptDecision(targets) { return outcome }
         }
         throw VirtualConnectorError.conflictingWriter(namespace: keys.namespace)
     }
 
     /// nil when the guarded write lost a race and should be retried on fresh state.
-    private func attemptDecision(prefill: Int?, decode: Int?) async throws -> ScalingDecisionOutcome? {
+    private func attemptDecision(_ targets: ((prefill: Int, decode: Int)) -> (Int?, Int?)) async throws -> ScalingDecisionOutcome? {
         let scaled = try await refresh()
+        let (prefill, decode) = targets((numPrefillWorkers, numDecodeWorkers))
         let newPrefill = prefill ?? numPrefillWorkers
         let newDecode = decode ?? numDecodeWorkers
         if newPrefill == numPrefillWorkers && newDecode == numDecodeWorkers {

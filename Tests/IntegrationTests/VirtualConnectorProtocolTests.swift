@@ -80,6 +80,11 @@ final class VirtualConnectorProtocolTests: XCTestCase {
         XCTAssertEqual(value13, WorkerCounts(prefill: 1, decode: 0))
         let value14 = try await value("v1/ns-step/planner/decision_id")
         XCTAssertEqual(value14, "2")
+        // ±1 is relative to the count in etcd now, not to what this planner last wrote.
+        try await client.put("v1/ns-step/planner/num_prefill_workers", "5")
+        try await connector.addComponent(.prefill, blocking: false)
+        let stepped = try await value("v1/ns-step/planner/num_prefill_workers")
+        XCTAssertEqual(stepped, "6")
         do {
             try await connector.setComponentReplicas([], blocking: false)
             XCTFail("an empty target list must be an error")

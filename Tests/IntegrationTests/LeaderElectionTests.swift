@@ -139,4 +139,35 @@ final class LeaderElectionTests: XCTestCase {
         XCTAssertLessThan(ContinuousClock.now - resignedAt, .seconds(3))
         XCTAssertFalse(first.isLeader)
     }
+
+    func testLeaderKeepsLeadershipWhenItsEtcdMemberDies() async throws {
+        guard EtcdProcess.isInstalled else { throw XCTSkip("etcd is not installed") }
+        let cluster = try await EtcdProcess.startCluster(size: 3)
+        addTeardownBlock { cluster.forEach { $0.kill() } }
+        let urls = cluster.map(\.clientURL)
+        // Each planner prefers another member.
+        let leaderClient = EtcdClient(endpoints: try EtcdEndpoints(urls))
+        let standbyClient = EtcdClient(endpoints: try EtcdEndpoints([urls[1], urls[2], urls[0]]))
+        let leader = try LeaderElection(client: leaderClient, namespace: "ha-cluster", ttlSeconds: 2,
+                                        identity: "leader", retryDelaySeconds: 0.2)
+        let standby = try LeaderElection(client: standbyClient, namespace: "ha-cluster", ttlSeconds: 2,
+                                         identity: "standby", retryDelaySeconds: 0.2)
+        addTeardownBlock { leader.abandon(); standby.abandon() }
+        try await withTimeout(10, "first campaign") { try await leader.campaign() }
+        standby.start()
+        let connector = try VirtualConnector(client: leaderClient, namespace: "ha-cluster", leaderElection: leader)
+        let before = try await connector.setReplicas([TargetReplica(component: .prefill, replicas: 1)], blocking: false)
+        XCTAssertEqual(before, .written(decisionId: 0))
+
+        cluster[0].crash()  // the member the leader talks to
+        // Two TTLs: long enough for the lease to have expired had the renewals not failed over.
+        try await Task.sleep(nanoseconds: 4_000_000_000)
+        XCTAssertTrue(leader.isLeader, "renewals must fail over to the surviving members")
+        XCTAssertFalse(standby.isLeader)
+        let holder = try await standby.currentLeader()
+        XCTAssertEqual(holder, "leader")
+        try await leaderClient.put("v1/ha-cluster/planner/scaled_decision_id", "0")
+        let after = try await connector.setReplicas([TargetReplica(component: .prefill, replicas: 2)], blocking: false)
+        XCTAssertEqual(after, .written(decisionId: 1))
+    }
 }

@@ -61,7 +61,8 @@ public final class KubernetesAPIClient: @unchecked Sendable {
     }
 
     deinit {
-        try? client.syncShutdown()
+        // Not syncShutdown: the last reference may be dropped on an event-loop thread, where blocking traps.
+        client.shutdown { _ in }
     }
 
     /// GET `resource` (an API path) as a JSON object.

@@ -20,7 +20,9 @@ struct VirtualClientCommand: AsyncParsableCommand {
     @Option(help: "Planner namespace (env DYN_NAMESPACE).")
     var namespace: String = ProcessInfo.processInfo.environment["DYN_NAMESPACE"] ?? "dynamo"
 
-    @Option(name: .customLong("exec"), help: "Shell command that applies a decision; exit 0 acknowledges it.")
+    @Option(name: .customLong("exec"),
+            help: ArgumentHelp("Shell command that applies a decision; exit 0 acknowledges it. A failed decision is not retried: the next decision is awaited.",
+                               valueName: "command"))
     var command: String?
 
     @Flag(help: "Handle one decision, then exit (non-zero if its command failed).")

@@ -51,6 +51,7 @@ struct InterpolateCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if let outputJson { try OutputPath.checkWritable(outputJson, what: "interpolate JSON") }
         let profile = try ProfileLoader.load(directory: profileResultsDir)
         let prefill: PrefillInterpolator, decode: DecodeInterpolator
         do {

@@ -19,7 +19,9 @@ extension PlannerOptions {
         s.mode = plannerMode
         s.correctionEnabled = correctionEnabled
         do { try s.validate() } catch let e as PlannerSettingsError { throw ValidationError(e.description) }
-        if resolution < 2 { throw ValidationError("--resolution must be at least 2 (got \(resolution))") }
+        guard (2...DecodeInterpolator.maxResolution).contains(resolution) else {
+            throw ValidationError("--resolution must be between 2 and \(DecodeInterpolator.maxResolution) (got \(resolution))")
+        }
         return s
     }
 }

@@ -39,6 +39,19 @@ struct PredictorOptions: ParsableArguments {
         c.intervalSeconds = intervalSeconds
         return c
     }
+
+    /// Runs for every command that includes these flags, before any file is read.
+    func validate() throws {
+        for (flag, value) in [
+            ("--kalman-q-level", kalmanQLevel), ("--kalman-q-trend", kalmanQTrend), ("--kalman-r", kalmanR),
+        ] where !value.isFinite {
+            throw ValidationError("\(flag) must be a finite number (got \(value))")
+        }
+        // Prophet needs a few points per fit; fewer cannot separate trend from noise.
+        if prophetWindowSize < 5 {
+            throw ValidationError("--prophet-window-size must be at least 5 (got \(prophetWindowSize))")
+        }
+    }
 }
 
 /// SLA, budget and profile flags shared by `dryrun` and `run` (SPEC.md §9).
@@ -52,7 +65,7 @@ struct PlannerOptions: ParsableArguments {
     @Option(help: "Target inter-token latency (ms).")
     var itl: Double = 50
 
-    @Option(name: .customLong("max-gpu-budget"), help: "Most GPUs prefill and decode together may use (-1: no limit).")
+    @Option(name: .customLong("max-gpu-budget"), parsing: .unconditional, help: "Most GPUs prefill and decode together may use (-1: no limit).")
     var maxGPUBudget: Int = 8
 
     @Option(help: "Fewest replicas of each planned component.")
@@ -80,4 +93,10 @@ struct PlannerOptions: ParsableArguments {
     var decodeInterpolation: DecodeInterpolationMethod = .cloughTocher
 
     @OptionGroup var predictor: PredictorOptions
+
+    /// The settings' own checks (finite positive SLA, --min-endpoint ≥ 0, …)
+    /// and --resolution, at parse time so `dryrun` and `run` fail before any work.
+    func validate() throws {
+        _ = try plannerSettings()
+    }
 }

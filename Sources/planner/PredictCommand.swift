@@ -34,15 +34,11 @@ struct PredictCommand: AsyncParsableCommand {
         guard adjustmentInterval > 0 else {
             throw ValidationError("--adjustment-interval must be a positive number of seconds (got \(adjustmentInterval))")
         }
-        for (flag, value) in [
-            ("--kalman-q-level", predictor.kalmanQLevel), ("--kalman-q-trend", predictor.kalmanQTrend),
-            ("--kalman-r", predictor.kalmanR),
-        ] where !value.isFinite {
-            throw ValidationError("\(flag) must be a finite number (got \(value))")
-        }
     }
 
     func run() async throws {
+        // An unwritable output fails before the backtest, with the reason.
+        if let outputJson { try OutputPath.checkWritable(outputJson, what: "predict JSON") }
         let intervals = try TraceReader.extractIntervals(from: dataset, intervalSeconds: adjustmentInterval)
         let series = intervals.map(field.value(of:))
         let model = makeLoadPredictor(predictor.configuration(intervalSeconds: adjustmentInterval))

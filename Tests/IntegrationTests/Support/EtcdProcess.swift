@@ -142,7 +142,7 @@ final class EtcdProcess: @unchecked Sendable {
 
     var isRunning: Bool { lock.withLock { process.isRunning } }
 
-    /// SIGKILL, as a crash would; waits for the exit and removes the data directory.
+    /// SIGKILL, as a crash would; waits for the exit and removes the data directory and log.
     func kill() {
         lock.lock()
         let first = !killed
@@ -151,6 +151,9 @@ final class EtcdProcess: @unchecked Sendable {
         guard first else { return }
         crash()
         try? FileManager.default.removeItem(at: dataDirectory)
+        try? FileManager.default.removeItem(at: logFile)
+        // The shared root goes with the last member (rmdir fails while others remain).
+        rmdir(dataDirectory.deletingLastPathComponent().path)
     }
 
     deinit { kill() }

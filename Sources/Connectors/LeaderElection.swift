@@ -30,9 +30,9 @@ public final class LeaderElection: @unchecked Sendable {
                 logger: Logger = Logger(label: "planner.leader-election")) throws {
         self.key = try VirtualConnectorKeys(namespace: namespace).leader
         self.client = client
-        self.ttlSeconds = max(1, ttlSeconds)
+        self.ttlSeconds = min(max(1, ttlSeconds), 86_400)
         self.identity = identity ?? Self.defaultIdentity()
-        self.retryDelaySeconds = retryDelaySeconds
+        self.retryDelaySeconds = clampSeconds(retryDelaySeconds, fallback: 1, range: 0.01...60)
         self.logger = logger
     }
 

@@ -54,13 +54,14 @@ public enum VirtualConnectorError: Error, Equatable, CustomStringConvertible {
 public struct VirtualConnectorTiming: Sendable, Equatable {
     /// How long a new decision may be held back by an unacknowledged one, and how long a
     /// blocking call waits for an acknowledgement.
-    public var maxWaitSeconds: Double
+    public let maxWaitSeconds: Double
     /// Polling period of the wait for an acknowledgement.
-    public var checkIntervalSeconds: Double
+    public let checkIntervalSeconds: Double
 
+    /// Clamped to [0, 1 year] and [1 ms, 1 day]: the coordinator converts both to clock units.
     public init(maxWaitSeconds: Double = 1800, checkIntervalSeconds: Double = 10) {
-        self.maxWaitSeconds = maxWaitSeconds
-        self.checkIntervalSeconds = checkIntervalSeconds
+        self.maxWaitSeconds = clampSeconds(maxWaitSeconds, fallback: 1800, range: 0...31_536_000)
+        self.checkIntervalSeconds = clampSeconds(checkIntervalSeconds, fallback: 10, range: 0.001...86_400)
     }
 
     public static func fromEnvironment(

@@ -40,6 +40,17 @@ final class VirtualConnectorSettingsTests: XCTestCase {
         XCTAssertThrowsError(try VirtualConnectorTiming.fromEnvironment(["SCALING_MAX_WAIT_TIME": "-1"]))
     }
 
+    func testSettingsAreClampedSoNoConversionTraps() {
+        let timing = VirtualConnectorTiming(maxWaitSeconds: .nan, checkIntervalSeconds: 0)
+        XCTAssertEqual(timing.maxWaitSeconds, 1800)
+        XCTAssertEqual(timing.checkIntervalSeconds, 0.001)
+        XCTAssertEqual(VirtualConnectorTiming(maxWaitSeconds: .infinity).maxWaitSeconds, 31_536_000)
+        let client = EtcdClientConfiguration(requestTimeoutSeconds: -1, retryRounds: 0, retryBackoffSeconds: .infinity)
+        XCTAssertEqual(client.requestTimeoutSeconds, 0.01)
+        XCTAssertEqual(client.retryRounds, 1)
+        XCTAssertEqual(client.retryBackoffSeconds, 60)
+    }
+
     func testPrefixRangeEnd() {
         XCTAssertEqual(EtcdJSON.prefixRangeEnd("v1/ns/planner/"), Array("v1/ns/planner0".utf8))
         XCTAssertEqual(EtcdJSON.prefixRangeEnd("a"), Array("b".utf8))

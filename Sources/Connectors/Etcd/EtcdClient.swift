@@ -22,16 +22,18 @@ let etcdHTTPClient: HTTPClient = {
 /// Tuning of the etcd client; the defaults suit a planner that decides every few minutes.
 public struct EtcdClientConfiguration: Sendable {
     /// Deadline of one unary request on one endpoint, seconds.
-    public var requestTimeoutSeconds: Double
+    public let requestTimeoutSeconds: Double
     /// How many passes over the endpoint list one operation makes before giving up.
-    public var retryRounds: Int
+    public let retryRounds: Int
     /// Pause between passes, seconds (gives a cluster time to elect a new leader).
-    public var retryBackoffSeconds: Double
+    public let retryBackoffSeconds: Double
 
+    /// Values are clamped into sane ranges (NaN and negatives too), so no setting can make a
+    /// later seconds-to-nanoseconds conversion trap.
     public init(requestTimeoutSeconds: Double = 5, retryRounds: Int = 3, retryBackoffSeconds: Double = 0.3) {
-        self.requestTimeoutSeconds = requestTimeoutSeconds
-        self.retryRounds = retryRounds
-        self.retryBackoffSeconds = retryBackoffSeconds
+        self.requestTimeoutSeconds = clampSeconds(requestTimeoutSeconds, fallback: 5, range: 0.01...3600)
+        self.retryRounds = min(max(1, retryRounds), 100)
+        self.retryBackoffSeconds = clampSeconds(retryBackoffSeconds, fallback: 0.3, range: 0...60)
     }
 }
 
@@ -232,6 +234,11 @@ public final class EtcdClient: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         apiPrefix = "/v3beta"
     }
+}
+
+/// `seconds` inside `range`; `fallback` when it is NaN.
+func clampSeconds(_ seconds: Double, fallback: Double, range: ClosedRange<Double>) -> Double {
+    seconds.isNaN ? fallback : min(max(seconds, range.lowerBound), range.upperBound)
 }
 
 /// A failure worth trying the next endpoint for.

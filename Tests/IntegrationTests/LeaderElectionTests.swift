@@ -170,4 +170,20 @@ final class LeaderElectionTests: XCTestCase {
         let after = try await connector.setReplicas([TargetReplica(component: .prefill, replicas: 2)], blocking: false)
         XCTAssertEqual(after, .written(decisionId: 1))
     }
+
+    func testCampaignRetriesWhileEtcdIsDown() async throws {
+        guard EtcdProcess.isInstalled else { throw XCTSkip("etcd is not installed") }
+        let server = try await EtcdProcess.startSingle()
+        addTeardownBlock { server.kill() }
+        server.crash()
+        let election = try LeaderElection(client: EtcdClient(endpoints: try EtcdEndpoints([server.clientURL])),
+                                          namespace: "ha-down", ttlSeconds: 2, identity: "only", retryDelaySeconds: 0.2)
+        addTeardownBlock { election.abandon() }
+        election.start()
+        try await Task.sleep(nanoseconds: 1_000_000_000)
+        XCTAssertFalse(election.isLeader, "nobody leads while etcd is down")
+        try await server.restart()
+        try await withTimeout(10, "campaign after etcd came back") { try await election.campaign() }
+        XCTAssertTrue(election.isLeader)
+    }
 }

@@ -95,6 +95,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "Connectors", "PlannerCore", "PlannerIO",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,5 +1,0 @@
-import XCTest
-
-final class PlaceholderConnectorsTests: XCTestCase {
-    func testTargetBuilds() { XCTAssertTrue(true) }
-}

@@ -1,5 +1,0 @@
-import XCTest
-
-final class PlaceholderIntegrationTests: XCTestCase {
-    func testTargetBuilds() { XCTAssertTrue(true) }
-}

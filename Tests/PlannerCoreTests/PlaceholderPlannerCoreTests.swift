@@ -1,5 +1,0 @@
-import XCTest
-
-final class PlaceholderPlannerCoreTests: XCTestCase {
-    func testTargetBuilds() { XCTAssertTrue(true) }
-}

@@ -11,8 +11,8 @@ import PlannerNumerics
 /// the start date matters once a history spans the two days that turn the daily
 /// seasonality on; it is the reference's.
 ///
-/// NaN counts as 0 and leading zeros are skipped (IdleSkippingHistory's rules);
-/// ±infinity is dropped and logged, as the other predictors do. A fit that
+/// Inputs pass the shared `ObservationGate` (NaN counts as 0, leading zeros
+/// skipped, ±infinity dropped and logged), as the other predictors' do. A fit that
 /// fails (all points at one time, a numerical failure) returns the last value
 /// and logs. Forecasts are clipped at 0; in log1p mode the model sees
 /// log1p(max(0, y)) and the forecast is max(0, expm1(yhat)).
@@ -30,7 +30,8 @@ public final class ProphetPredictor: LoadPredictor {
     private var window: [Double] = []
     /// Points accepted so far: the index of the next timestamp.
     private var accepted = 0
-    private var seenTraffic = false
+    /// NaN → 0, ±infinity dropped and logged, leading zeros skipped (SPEC.md §3).
+    private var gate = ObservationGate()
     private var cachedForecast: Double?
     private var workspace = ProphetWorkspace()
 
@@ -41,13 +42,7 @@ public final class ProphetPredictor: LoadPredictor {
     }
 
     public func add(_ value: Double) {
-        let v = value.isNaN ? 0 : value
-        if v.isInfinite {
-            Self.logger.warning("prophet: dropped an infinite observation (\(value))")
-            return
-        }
-        if v == 0 && !seenTraffic { return }
-        if v != 0 { seenTraffic = true }
+        guard let v = gate.admit(value, predictor: "prophet") else { return }
         window.append(log1p ? Foundation.log1p(max(0, v)) : v)
         if window.count > windowSize { window.removeFirst(window.count - windowSize) }
         accepted += 1
@@ -75,7 +70,7 @@ public final class ProphetPredictor: LoadPredictor {
         return forecast
     }
 
-    public func resetIdleSkip() { seenTraffic = false }
+    public func resetIdleSkip() { gate.resetIdleSkip() }
 
     /// Model units → load units, never negative.
     private func outward(_ y: Double) -> Double { log1p ? max(0, expm1(y)) : max(0, y) }

@@ -166,8 +166,7 @@ int cn_prophet_newton(const prophet_problem *pb, const cn_prophet_params *params
     double *H = w + P, *ew = H + (size_t)P * P;
     size_t ewsize = cn_prophet_direction_workspace(P);
 
-    for (int j = 0; j < P; j++) x[j] = 0;
-    x[0] = model->k; x[1] = model->m; /* δ, β = 0 and σ = 1 (log σ = 0), Prophet's start */
+    cn_prophet_start(pb, model, x);
     double rss, f = cn_prophet_objective(pb, x, w, &rss);
     if (!isfinite(f)) return CN_ERR_OBJECTIVE;
     int it = 0;
@@ -200,11 +199,20 @@ int cn_prophet_newton(const prophet_problem *pb, const cn_prophet_params *params
         /* cmdstan's first comparison is against lp__ with its constants, so it never stops at once */
         if (it > 0 && fabs(f - last) <= STOP_CHANGE) { it++; break; }
     }
+    cn_prophet_store(pb, x, it, model);
+    return CN_OK;
+}
+
+void cn_prophet_start(const prophet_problem *pb, const cn_prophet_model *model, double *x) {
+    for (int j = 0; j <= pb->pl; j++) x[j] = 0;
+    x[0] = model->k; x[1] = model->m; /* δ, β = 0 and σ = 1 (log σ = 0), Prophet's start */
+}
+
+void cn_prophet_store(const prophet_problem *pb, const double *x, int iterations, cn_prophet_model *model) {
     model->k = x[0];
     model->m = x[1];
     for (int j = 0; j < pb->S; j++) model->delta[j] = x[2 + j];
     for (int l = 0; l < pb->K; l++) model->beta[l] = x[2 + pb->S + l];
-    model->sigma_obs = exp(x[pl]);
-    model->iterations = it;
-    return CN_OK;
+    model->sigma_obs = exp(x[pb->pl]);
+    model->iterations = iterations;
 }

@@ -40,6 +40,10 @@ size_t cn_prophet_direction_workspace(int P);
 
 /* Both optimisers start from the (k, m) in `model` with δ, β = 0 and σ = 1, and
  * write the parameters they reach into `model`. */
+/* The two optimisers' ends: x (P = pl + 1 entries) set to that start, and the
+ * parameters of x with the iteration count written into `model`. */
+void cn_prophet_start(const prophet_problem *pb, const cn_prophet_model *model, double *x);
+void cn_prophet_store(const prophet_problem *pb, const double *x, int iterations, cn_prophet_model *model);
 /* cmdstan's Newton (Prophet below 100 rows). */
 int cn_prophet_newton(const prophet_problem *pb, const cn_prophet_params *params,
                       double *work, size_t work_size, cn_prophet_model *model);

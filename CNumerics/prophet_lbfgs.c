@@ -187,8 +187,7 @@ int cn_prophet_lbfgs(const prophet_problem *pb, const cn_prophet_params *params,
     lbfgs_state st = {pb, P, work, work + P, work + (1 + HISTORY) * (size_t)P, {0}, 0, 0, 1.0};
     double *xk = work + (1 + 2 * HISTORY) * (size_t)P, *gk = xk + P, *pk = gk + P;
     double *xk1 = pk + P, *gk1 = xk1 + P, *pk1 = gk1 + P, *sk = pk1 + P, *yk = sk + P;
-    for (int j = 0; j < P; j++) xk[j] = 0;
-    xk[0] = model->k; xk[1] = model->m;
+    cn_prophet_start(pb, model, xk);
     double fk, fk1 = 0, alpha = INIT_ALPHA, alphak1 = 0;
     if (evaluate(&st, xk, &fk, gk)) return CN_ERR_OBJECTIVE;
     for (int j = 0; j < P; j++) pk[j] = -gk[j];
@@ -231,12 +230,6 @@ int cn_prophet_lbfgs(const prophet_problem *pb, const cn_prophet_params *params,
         else if (fabs(fk1 - fk) / fscale < TOL_REL_F * DBL_EPS) done = 1;
         else if (-dot(P, pk, gk) / fmax(fabs(fk), 1.0) < TOL_REL_GRAD * DBL_EPS) done = 1;
     }
-    int pl = pb->pl;
-    model->k = xk[0];
-    model->m = xk[1];
-    for (int j = 0; j < pb->S; j++) model->delta[j] = xk[2 + j];
-    for (int l = 0; l < pb->K; l++) model->beta[l] = xk[2 + pb->S + l];
-    model->sigma_obs = exp(xk[pl]);
-    model->iterations = it;
+    cn_prophet_store(pb, xk, it, model);
     return CN_OK;
 }

@@ -21,7 +21,8 @@ public final class ARIMAPredictor: LoadPredictor {
         public var log1p: Bool
     }
 
-    private var history = IdleSkippingHistory()
+    /// NaN → 0, ±infinity dropped and logged, leading zeros skipped (SPEC.md §3).
+    private var gate = ObservationGate()
     private let requestedLog1p: Bool
     private var log1pMode: Bool
     /// Kept values clamped at 0 (what forecasts fall back to).
@@ -40,12 +41,7 @@ public final class ARIMAPredictor: LoadPredictor {
     }
 
     public func add(_ value: Double) {
-        if value.isInfinite {
-            logger.warning("arima: dropped an infinite observation (\(value))")
-            return
-        }
-        let v = value.isNaN ? 0 : value
-        guard history.accept(v) else { return }
+        guard let v = gate.admit(value, predictor: "arima") else { return }
         let r = max(0, v)
         raw.append(r)
         series.append(log1pMode ? Foundation.log1p(r) : v)
@@ -60,7 +56,7 @@ public final class ARIMAPredictor: LoadPredictor {
         return value
     }
 
-    public func resetIdleSkip() { history.resetIdleSkip() }
+    public func resetIdleSkip() { gate.resetIdleSkip() }
 
     private var last: Double { raw.last ?? 0 }
 

@@ -1,25 +1,25 @@
-/// The history every load predictor keeps, with SPEC.md §3's common rules:
-/// NaN counts as 0, and zeros are dropped until the first non-zero value
+/// The history a load predictor can keep, with SPEC.md §3's common rules
+/// (those of `ObservationGate`, which it applies): NaN counts as 0, ±infinity
+/// is dropped and logged, and zeros are dropped until the first non-zero value
 /// (the idle stretch before traffic starts) unless skipping was never armed.
 public struct IdleSkippingHistory: Sendable {
     public private(set) var values: [Double] = []
+    private var gate = ObservationGate()
     /// True once a non-zero value has been accepted since the last re-arm.
-    public private(set) var seenTraffic = false
+    public var seenTraffic: Bool { gate.seenTraffic }
 
     public init() {}
 
-    /// Appends `value` unless it is a leading zero; returns whether it was kept.
+    /// Appends `value` unless the rules drop it; returns whether it was kept.
     @discardableResult
     public mutating func accept(_ value: Double) -> Bool {
-        let v = value.isNaN ? 0 : value
-        if v == 0 && !seenTraffic { return false }
-        if v != 0 { seenTraffic = true }
+        guard let v = gate.admit(value, predictor: "history") else { return false }
         values.append(v)
         return true
     }
 
     /// Re-arms the skipping of leading zeros; the kept history stays.
-    public mutating func resetIdleSkip() { seenTraffic = false }
+    public mutating func resetIdleSkip() { gate.resetIdleSkip() }
 
     /// The last kept value, 0 when empty.
     public var last: Double { values.last ?? 0 }

@@ -34,16 +34,7 @@ public enum DryrunReport {
 
     static func ints(_ values: [Int]) -> String { "[" + values.map(String.init).joined(separator: ", ") + "]" }
 
-    static func doubles(_ values: [Double]) -> String {
-        "[" + values.map(number).joined(separator: ", ") + "]"
-    }
-
-    /// Shortest text that reads back to the same Double (Swift's description), integers without ".0".
-    static func number(_ v: Double) -> String {
-        guard v.isFinite else { return "null" }
-        if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
-        return "\(v)"
-    }
+    static func doubles(_ values: [Double]) -> String { JSONText.array(values) }
 
     /// The one-screen summary `planner dryrun` always prints.
     public static func summary(_ result: DryrunResult, trace: String) -> String {

@@ -62,11 +62,7 @@ struct InterpolateCommand: AsyncParsableCommand {
         }
         print(Self.report(prefill: prefill, decode: decode, isl: isl, osl: osl, ttft: ttft, itl: itl))
         if let outputJson {
-            do {
-                try Self.json(prefill: prefill, decode: decode).write(toFile: outputJson, atomically: true, encoding: .utf8)
-            } catch {
-                throw ValidationError("cannot write --output-json \(outputJson): \(error.localizedDescription)")
-            }
+            try OutputPath.write(Data(Self.json(prefill: prefill, decode: decode).utf8), to: outputJson, what: "interpolate JSON")
         }
     }
 
@@ -98,7 +94,7 @@ struct InterpolateCommand: AsyncParsableCommand {
     /// decode xi, yi and the grids, one row per yi value.
     static func json(prefill: PrefillInterpolator, decode: DecodeInterpolator) -> String {
         let isl = linspace(prefill.islRange.lowerBound, prefill.islRange.upperBound, 200)
-        func list(_ a: some Sequence<Double>) -> String { "[" + a.map(number).joined(separator: ", ") + "]" }
+        func list(_ a: some Sequence<Double>) -> String { JSONText.array(a) }
         func rows(_ grid: [Double]) -> String {
             let n = decode.resolution
             return "[" + (0..<n).map { list(grid[($0 * n)..<(($0 + 1) * n)]) }.joined(separator: ",\n  ") + "]"
@@ -114,7 +110,4 @@ struct InterpolateCommand: AsyncParsableCommand {
 
         """
     }
-
-    /// Shortest round-trip decimal; JSON has no NaN or infinity, so those become null.
-    static func number(_ v: Double) -> String { v.isFinite ? "\(v)" : "null" }
 }

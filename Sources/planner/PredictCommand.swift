@@ -52,12 +52,7 @@ struct PredictCommand: AsyncParsableCommand {
         print("time  \(Self.formatSeconds(result.secondsPerStep)) per step")
 
         if let outputJson {
-            let json = Self.json(result, field: field)
-            do {
-                try Data(json.utf8).write(to: URL(fileURLWithPath: outputJson))
-            } catch {
-                throw ValidationError("cannot write --output-json \(outputJson): \(error.localizedDescription)")
-            }
+            try OutputPath.write(Data(Self.json(result, field: field).utf8), to: outputJson, what: "predict JSON")
             print("wrote \(outputJson)")
         }
     }
@@ -65,8 +60,8 @@ struct PredictCommand: AsyncParsableCommand {
     /// INTERFACES.md's key order; non-finite numbers (never produced by the
     /// predictors, but a trace could hold them) become null to keep the JSON valid.
     static func json(_ result: BacktestResult, field: LoadSeriesField) -> String {
-        func number(_ x: Double) -> String { x.isFinite ? "\(x)" : "null" }
-        func array(_ xs: [Double]) -> String { "[" + xs.map(number).joined(separator: ", ") + "]" }
+        func number(_ x: Double) -> String { JSONText.number(x) }
+        func array(_ xs: [Double]) -> String { JSONText.array(xs) }
         return """
         {"field": "\(field.rawValue)", "series": \(array(result.series)), \
         "predictions": \(array(result.predictions)), "mae": \(number(result.errors.mae)), \

@@ -113,10 +113,10 @@ final class DryrunChartTests: XCTestCase {
 
     func testJSONNumbersRoundTrip() {
         for v in [0.1, 1.0 / 3, 1e-7, 123456789.123, 4123474.0545139313] {
-            XCTAssertEqual(Double(DryrunReport.number(v)), v)
+            XCTAssertEqual(Double(JSONText.number(v)), v)
         }
-        XCTAssertEqual(DryrunReport.number(162), "162")
-        XCTAssertEqual(DryrunReport.number(.nan), "null")
+        XCTAssertEqual(JSONText.number(162), "162")
+        XCTAssertEqual(JSONText.number(.nan), "null")
     }
 
     func testSummaryNamesTheFigures() {

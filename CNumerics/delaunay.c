@@ -11,6 +11,7 @@
  * triangles Qhull (scipy.spatial.Delaunay) returns for such input.
  */
 #include "cnumerics.h"
+#include "sort_internal.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,24 +174,14 @@ size_t cn_delaunay_workspace(int n) {
          + 3 * (cap + 4) /* edges */ + 2 * ((size_t)n + 1) /* start/end */ + (size_t)n /* order */;
 }
 
-/* Lexicographic (x, y, index) order; merge sort on an index array (no globals, no qsort context). */
-static int before(const double *x, const double *y, int a, int b) {
-    if (x[a] != x[b]) return x[a] < x[b];
-    if (y[a] != y[b]) return y[a] < y[b];
-    return a < b;
-}
+/* Lexicographic (x, y, index) order, for cn_sort_indices. */
+typedef struct { const double *x, *y; } point_set;
 
-static void sort_points(int n, const double *x, const double *y, int *idx, int *tmp) {
-    for (int w = 1; w < n; w *= 2) {
-        for (int lo = 0; lo < n; lo += 2 * w) {
-            int mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
-            int i = lo, j = mid, k = lo;
-            while (i < mid && j < hi) tmp[k++] = before(x, y, idx[j], idx[i]) ? idx[j++] : idx[i++];
-            while (i < mid) tmp[k++] = idx[i++];
-            while (j < hi) tmp[k++] = idx[j++];
-        }
-        memcpy(idx, tmp, sizeof(int) * (size_t)n);
-    }
+static int before(const void *ctx, int a, int b) {
+    const point_set *p = ctx;
+    if (p->x[a] != p->x[b]) return p->x[a] < p->x[b];
+    if (p->y[a] != p->y[b]) return p->y[a] < p->y[b];
+    return a < b;
 }
 
 int cn_delaunay(int n, const double *x, const double *y, int *work, size_t lwork,
@@ -214,7 +205,8 @@ int cn_delaunay(int n, const double *x, const double *y, int *work, size_t lwork
 
     /* duplicates: neighbours in lexicographic order */
     for (int i = 0; i < n; i++) d.order[i] = i;
-    sort_points(n, x, y, d.order, d.edges);
+    point_set points = {x, y};
+    cn_sort_indices(n, d.order, d.edges, before, &points);
     for (int i = 1; i < n; i++)
         if (x[d.order[i]] == x[d.order[i - 1]] && y[d.order[i]] == y[d.order[i - 1]]) return CN_ERR_DEGENERATE;
 

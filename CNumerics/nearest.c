@@ -7,6 +7,7 @@
  * distance and the scan stops once that alone exceeds the best distance.
  */
 #include "cnumerics.h"
+#include "sort_internal.h"
 #include <math.h>
 #include <string.h>
 
@@ -25,18 +26,10 @@ int cn_nearest_index(int n, const double *x, const double *y, int m, const doubl
     return CN_OK;
 }
 
-/* Stable merge sort of idx[0..n) by key (ties keep index order). */
-static void sort_by_key(int n, const double *key, int *idx, int *tmp) {
-    for (int w = 1; w < n; w *= 2) {
-        for (int lo = 0; lo < n; lo += 2 * w) {
-            int mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
-            int i = lo, j = mid, k = lo;
-            while (i < mid && j < hi) tmp[k++] = key[idx[j]] < key[idx[i]] ? idx[j++] : idx[i++];
-            while (i < mid) tmp[k++] = idx[i++];
-            while (j < hi) tmp[k++] = idx[j++];
-        }
-        memcpy(idx, tmp, sizeof(int) * (size_t)n);
-    }
+/* Ascending key order, for cn_sort_indices (ties keep index order: the sort is stable). */
+static int key_before(const void *ctx, int a, int b) {
+    const double *key = ctx;
+    return key[a] < key[b];
 }
 
 void cn_nearest_grid(int n, const double *x, const double *y, int nx, const double *xi, int ny, const double *yi,
@@ -51,7 +44,7 @@ void cn_nearest_grid(int n, const double *x, const double *y, int nx, const doub
             dwork[p] = dy * dy;
             order[p] = p;
         }
-        sort_by_key(n, dwork, order, tmp);
+        cn_sort_indices(n, order, tmp, key_before, dwork);
         for (int i = 0; i < nx; i++) {
             size_t k = (size_t)j * nx + i;
             if (cell[k] >= 0) continue;

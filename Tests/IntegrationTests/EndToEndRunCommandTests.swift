@@ -40,7 +40,7 @@ final class EndToEndRunCommandTests: XCTestCase {
         prometheus = p
         _ = try await p.waitForSamples("dynamo_frontend_requests_total")
 
-        let metricsPort = try EtcdProcess.freePort(avoiding: [])
+        let metricsPort = try ManagedProcess.freePort()
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = [

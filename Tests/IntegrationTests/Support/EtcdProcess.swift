@@ -12,11 +12,7 @@ final class EtcdProcess: @unchecked Sendable {
     let clientURL: String
     let peerURL: String
     let dataDirectory: URL
-    let logFile: URL
-    private var process = Process()
-    private var arguments: [String] = []
-    private let lock = NSLock()
-    private var killed = false
+    private let server: ManagedProcess
 
     static let executable = "/usr/bin/etcd"
 
@@ -27,7 +23,7 @@ final class EtcdProcess: @unchecked Sendable {
         self.clientURL = "http://127.0.0.1:\(clientPort)"
         self.peerURL = "http://127.0.0.1:\(peerPort)"
         self.dataDirectory = root.appendingPathComponent(name, isDirectory: true)
-        self.logFile = root.appendingPathComponent("\(name).log")
+        self.server = ManagedProcess(executable: Self.executable, logFile: root.appendingPathComponent("\(name).log"))
     }
 
     /// Starts one single-member etcd and waits until it serves requests.
@@ -44,15 +40,13 @@ final class EtcdProcess: @unchecked Sendable {
         // not the disk.
         let shm = URL(fileURLWithPath: "/dev/shm", isDirectory: true)
         let base = FileManager.default.isWritableFile(atPath: shm.path) ? shm : FileManager.default.temporaryDirectory
-        let root = base
-            .appendingPathComponent("planner-etcd-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        let root = try ManagedProcess.scratchDirectory(prefix: "planner-etcd", in: base)
         var members: [EtcdProcess] = []
         var usedPorts = Set<Int>()
         for index in 0..<size {
-            let client = try freePort(avoiding: usedPorts)
+            let client = try ManagedProcess.freePort(avoiding: usedPorts)
             usedPorts.insert(client)
-            let peer = try freePort(avoiding: usedPorts)
+            let peer = try ManagedProcess.freePort(avoiding: usedPorts)
             usedPorts.insert(peer)
             members.append(EtcdProcess(name: "m\(index)", clientPort: client, peerPort: peer, root: root))
         }
@@ -73,8 +67,7 @@ final class EtcdProcess: @unchecked Sendable {
 
     private func launch(initialCluster: String, token: String) throws {
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: logFile.path, contents: nil)
-        arguments = [
+        try server.launch(arguments: [
             "--name", name,
             "--data-dir", dataDirectory.path,
             "--listen-client-urls", clientURL,
@@ -86,36 +79,16 @@ final class EtcdProcess: @unchecked Sendable {
             "--initial-cluster-token", token,
             "--heartbeat-interval", "50",
             "--election-timeout", "500",
-        ]
-        try runProcess()
-    }
-
-    private func runProcess() throws {
-        let log = try FileHandle(forWritingTo: logFile)
-        log.seekToEndOfFile()
-        let next = Process()
-        next.executableURL = URL(fileURLWithPath: Self.executable)
-        next.arguments = arguments
-        next.standardOutput = log
-        next.standardError = log
-        next.standardInput = FileHandle.nullDevice
-        try next.run()
-        lock.withLock { process = next }
+        ])
     }
 
     /// SIGKILL, keeping the data directory so `restart()` brings the same member back.
-    func crash() {
-        let current = lock.withLock { process }
-        if current.isRunning {
-            Glibc.kill(current.processIdentifier, SIGKILL)
-            current.waitUntilExit()
-        }
-    }
+    func crash() { server.crash() }
 
     /// Starts the member again on the same ports and data (after `crash()`).
     func restart(timeoutSeconds: Double = 20) async throws {
         crash()
-        try runProcess()
+        try server.relaunch()
         try await waitUntilReady(timeoutSeconds: timeoutSeconds)
     }
 
@@ -123,90 +96,25 @@ final class EtcdProcess: @unchecked Sendable {
     func waitUntilReady(timeoutSeconds: Double) async throws {
         let client = EtcdClient(endpoints: try EtcdEndpoints([clientURL]),
                                 configuration: .init(requestTimeoutSeconds: 1, retryRounds: 1))
-        let deadline = Date().addingTimeInterval(timeoutSeconds)
-        var lastError = "not tried"
-        while Date() < deadline {
-            guard isRunning else {
-                throw EtcdProcessError("etcd \(name) exited during start-up: \(tailOfLog())")
-            }
-            do {
-                _ = try await client.getPrefix("readiness-probe/")
-                return
-            } catch {
-                lastError = "\(error)"
-            }
-            try await Task.sleep(nanoseconds: 100_000_000)
+        try await server.waitUntilReady("etcd \(name)", at: clientURL, timeoutSeconds: timeoutSeconds,
+                                        pollNanoseconds: 100_000_000) {
+            _ = try await client.getPrefix("readiness-probe/")
         }
-        throw EtcdProcessError("etcd \(name) at \(clientURL) not ready after \(timeoutSeconds) s (\(lastError)): \(tailOfLog())")
     }
 
-    var isRunning: Bool { lock.withLock { process.isRunning } }
+    var isRunning: Bool { server.isRunning }
 
     /// SIGKILL, as a crash would; waits for the exit and removes the data directory and log.
     func kill() {
-        lock.lock()
-        let first = !killed
-        killed = true
-        lock.unlock()
-        guard first else { return }
-        crash()
-        try? FileManager.default.removeItem(at: dataDirectory)
-        try? FileManager.default.removeItem(at: logFile)
-        // The shared root goes with the last member (rmdir fails while others remain).
-        rmdir(dataDirectory.deletingLastPathComponent().path)
+        server.kill {
+            try? FileManager.default.removeItem(at: dataDirectory)
+            try? FileManager.default.removeItem(at: server.logFile)
+            // The shared root goes with the last member (rmdir fails while others remain).
+            rmdir(dataDirectory.deletingLastPathComponent().path)
+        }
     }
 
     deinit { kill() }
 
-    func tailOfLog() -> String {
-        let text = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
-        return String(text.suffix(800))
-    }
-
-    /// A TCP port on 127.0.0.1 that nobody listens on right now (bound to port 0, then released).
-    static func freePort(avoiding used: Set<Int>) throws -> Int {
-        for _ in 0..<20 {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            guard fd >= 0 else { throw EtcdProcessError("socket() failed: errno \(errno)") }
-            defer { close(fd) }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = 0
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let bound = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-            guard bound == 0 else { continue }
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            let named = withUnsafeMutablePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-            }
-            guard named == 0 else { continue }
-            let port = Int(UInt16(bigEndian: address.sin_port))
-            if !used.contains(port) { return port }
-        }
-        throw EtcdProcessError("no free loopback port found")
-    }
-}
-
-struct EtcdProcessError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// Runs `body`, failing with a clear error instead of hanging when it takes longer than `seconds`.
-func withTimeout<T: Sendable>(_ seconds: Double, _ what: String,
-                              _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
-            throw EtcdProcessError("timed out after \(seconds) s: \(what)")
-        }
-        guard let first = try await group.next() else { throw EtcdProcessError("no result: \(what)") }
-        group.cancelAll()
-        return first
-    }
+    func tailOfLog() -> String { server.tailOfLog() }
 }

@@ -37,17 +37,9 @@ struct DryrunCommand: AsyncParsableCommand {
         if startNumD < 0 { throw ValidationError("--start-num-d must be 0 or more (got \(startNumD))") }
     }
 
+    // Failures print their one line on stderr in Planner.main().
     func run() async throws {
-        // One line on stderr for every failure (INTERFACES.md), usage errors included.
-        do {
-            try replay(try planner.plannerSettings(correctionEnabled: false))
-        } catch let e as ValidationError {
-            FileHandle.standardError.write(Data("planner dryrun: error: \(e.message)\n".utf8))
-            throw ExitCode.validationFailure
-        } catch {
-            FileHandle.standardError.write(Data("planner dryrun: error: \(error)\n".utf8))
-            throw ExitCode.failure
-        }
+        try replay(try planner.plannerSettings(correctionEnabled: false))
     }
 
     private func replay(_ settings: PlannerSettings) throws {
@@ -56,18 +48,10 @@ struct DryrunCommand: AsyncParsableCommand {
         if let outputJson { try OutputPath.checkWritable(outputJson, what: "dryrun JSON") }
 
         let profile = try ProfileLoader.load(directory: planner.profileResultsDir)
-        let engine = try PlannerDecisionEngine(
-            settings: settings, profile: profile,
-            predictor: planner.predictor.configuration(intervalSeconds: settings.intervalSeconds),
-            decodeResolution: planner.resolution, decodeMethod: planner.decodeInterpolation)
+        let engine = try planner.decisionEngine(settings: settings, profile: profile)
         let intervals = try TraceReader.extractIntervals(from: dataset, intervalSeconds: settings.intervalSeconds)
 
-        var warmup: WarmupHistory?
-        if let path = planner.loadPredictorWarmupTrace {
-            let outcome = WarmupTrace.load(path: path, intervalSeconds: settings.intervalSeconds)
-            if let warning = outcome.warning { warn(warning) }
-            warmup = outcome.history
-        }
+        let warmup = planner.warmupHistory(intervalSeconds: settings.intervalSeconds, warn: warn)
         if let warning = settings.budgetBelowMinimumWarning { warn(warning) }
 
         let result = try DryrunLoop.run(intervals: intervals, engine: engine, predictor: planner.predictor.loadPredictor,

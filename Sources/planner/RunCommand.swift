@@ -90,14 +90,10 @@ struct RunCommand: AsyncParsableCommand {
 
         let setup = try await connect(settings: &settings, logger: logger)
         let model = try await setup.connector.modelName(requested: modelName)
-        let engine = try PlannerDecisionEngine(
-            settings: settings, profile: profile,
-            predictor: planner.predictor.configuration(intervalSeconds: settings.intervalSeconds),
-            decodeResolution: planner.resolution, decodeMethod: planner.decodeInterpolation)
-        if let path = planner.loadPredictorWarmupTrace {
-            let outcome = WarmupTrace.load(path: path, intervalSeconds: settings.intervalSeconds)
-            if let warning = outcome.warning { logger.warning("\(warning)") }
-            if let history = outcome.history { engine.warmUp(with: history.intervals) }
+        let engine = try planner.decisionEngine(settings: settings, profile: profile)
+        if let history = planner.warmupHistory(intervalSeconds: settings.intervalSeconds,
+                                               warn: { logger.warning("\($0)") }) {
+            engine.warmUp(with: history.intervals)
         }
         if let warning = settings.budgetBelowMinimumWarning { logger.warning("\(warning)") }
 

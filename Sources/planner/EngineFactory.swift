@@ -1,0 +1,24 @@
+import PlannerCore
+import PlannerIO
+
+/// What `run` and `dryrun` both build from the shared planner flags, so the two
+/// sub-commands cannot drift apart in how they set up a decision.
+extension PlannerOptions {
+    /// The decision engine over `profile`: interpolators at --resolution with
+    /// --decode-interpolation, predictors from the --load-predictor flags.
+    func decisionEngine(settings: PlannerSettings, profile: PerformanceProfile) throws -> PlannerDecisionEngine {
+        try PlannerDecisionEngine(
+            settings: settings, profile: profile,
+            predictor: predictor.configuration(intervalSeconds: settings.intervalSeconds),
+            decodeResolution: resolution, decodeMethod: decodeInterpolation)
+    }
+
+    /// The history in --load-predictor-warmup-trace, if given and usable; a trace that
+    /// cannot be used is a warning (passed to `warn`), never an error.
+    func warmupHistory(intervalSeconds: Int, warn: (String) -> Void) -> WarmupHistory? {
+        guard let path = loadPredictorWarmupTrace else { return nil }
+        let outcome = WarmupTrace.load(path: path, intervalSeconds: intervalSeconds)
+        if let warning = outcome.warning { warn(warning) }
+        return outcome.history
+    }
+}

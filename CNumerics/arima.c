@@ -96,7 +96,7 @@ static void unpack_real(cn_arima_order o, const double *th, ark_real_params *m) 
 int cn_arima_loglike_diff(const double *w, int N, cn_arima_order o, const double *params, double *llf, double *a_next) {
     ark_real_params m;
     unpack_real(o, params, &m);
-    if (ark_real_filter(w, N, o.p, o.q, &m, llf, a_next) != 0 || !isfinite(*llf)) return CN_ERR_SINGULAR;
+    if (ark_real_filter(w, N, o.p, o.q, &m, !o.intercept, llf, a_next) != 0 || !isfinite(*llf)) return CN_ERR_SINGULAR;
     return CN_OK;
 }
 

@@ -15,7 +15,7 @@ typedef struct {
 /* Returns 0, or -1 when the model is degenerate (singular Lyapunov system, F ≤ 0).
  * *a_next receives the one-step forecast of w[N]. */
 static int ARK_NAME(filter)(const double *w, int N, int p, int q, const ARK_NAME(params) *m,
-                            ARK_T *llf, ARK_T *a_next) {
+                            int statsmodels_steady_state, ARK_T *llf, ARK_T *a_next) {
     enum { RM = CN_ARIMA_MAX_Q + 1, UM = RM * (RM + 1) / 2 };
     int r = p > q + 1 ? p : q + 1;
     ARK_T phi[RM + 1], R[RM], a[RM + 1], P[RM + 1][RM + 1], M[RM][RM + 1];
@@ -68,26 +68,58 @@ static int ARK_NAME(filter)(const double *w, int N, int p, int q, const ARK_NAME
     }
     for (int i = 0; i <= r; i++) for (int j = 0; j <= r; j++) P[i][j] = (i < r && j < r) ? u[map[i][j]] : 0;
 
-    const double log2pi = 1.8378770664093453;
-    ARK_T ll = 0;
-    for (int t = 0; t < N; t++) {
+    /* Steady state: once P stops changing, F and the gain of that step are
+     * reused and P is no longer propagated, so each remaining observation
+     * costs O(r) instead of O(r²). With statsmodels_steady_state, "stops
+     * changing" is statsmodels' test (‖P_{t+1|t} − P_{t|t−1}‖²_F < 1e-19, not
+     * at the first step), which it applies only to time-invariant models —
+     * SARIMAX's trend makes the state intercept time-varying, so with an
+     * intercept statsmodels never switches. Otherwise the switch waits for an
+     * exact fixed point (P_{t+1|t} == P_{t|t−1} bit for bit), after which
+     * the full recursion would repeat the same F and gain anyway: the result
+     * is identical to never switching. */
+    const double log2pi = 1.8378770664093453, conv_tol = 1e-19;
+    /* Pf: filtered P (its row r stays zero for the shift below); M's column r
+     * is the zero the companion shift brings in; Q = σ² R Rᵀ. */
+    ARK_T ll = 0, gain[RM], Fc = 0, logFc = 0, Pf[RM + 1][RM], Q[RM][RM];
+    for (int i = 0; i <= r; i++) for (int j = 0; j < r; j++) Pf[i][j] = 0;
+    for (int i = 0; i < r; i++) { M[i][r] = 0; for (int j = 0; j < r; j++) Q[i][j] = m->s2 * R[i] * R[j]; }
+    int t = 0;
+    for (; t < N; t++) {
         ARK_T F = P[0][0];
         if (!(ARK_ABS(F) > 0) || !(F == F)) return -1;
         ARK_T v = w[t] - a[0];
-        ll += -0.5 * (log2pi + ARK_LOG(F) + v * v / F);
-        ARK_T col0[RM];
-        for (int i = 0; i < r; i++) col0[i] = P[i][0];
+        ARK_T logF = ARK_LOG(F);
+        ll += -0.5 * (log2pi + logF + v * v / F);
         for (int i = 0; i < r; i++) {
-            ARK_T k = col0[i] / F;
+            ARK_T k = P[i][0] / F;
+            gain[i] = k;
             a[i] += k * v;
-            for (int j = 0; j < r; j++) P[i][j] -= k * col0[j];
+            for (int j = 0; j < r; j++) Pf[i][j] = P[i][j] - k * P[j][0];
         }
-        /* Predict: a ← T a + c e0, P ← T P Tᵀ + σ² R Rᵀ (companion structure). */
+        /* Predict: a ← T a + c e0, P ← T Pf Tᵀ + σ² R Rᵀ (companion structure). */
         ARK_T a0 = a[0];
         for (int i = 0; i < r; i++) a[i] = phi[i] * a0 + a[i + 1];
         a[0] += m->c;
-        for (int i = 0; i < r; i++) for (int j = 0; j < r; j++) M[i][j] = phi[i] * P[0][j] + P[i + 1][j];
-        for (int i = 0; i < r; i++) for (int j = 0; j < r; j++) P[i][j] = phi[j] * M[i][0] + (j + 1 < r ? M[i][j + 1] : 0) + m->s2 * R[i] * R[j];
+        for (int i = 0; i < r; i++) for (int j = 0; j < r; j++) M[i][j] = phi[i] * Pf[0][j] + Pf[i + 1][j];
+        int same = 1;
+        ARK_T ss = 0;
+        for (int i = 0; i < r; i++) for (int j = 0; j < r; j++) {
+            ARK_T pn = phi[j] * M[i][0] + M[i][j + 1] + Q[i][j], d = pn - P[i][j];
+            same &= d == 0;
+            ss += d * d;
+            P[i][j] = pn;
+        }
+        if (t > 0 && (same || (statsmodels_steady_state && ARK_ABS(ss) < conv_tol))) { Fc = F; logFc = logF; t++; break; }
+    }
+    /* Converged: a ← T (a + g v) + c e0 with the fixed gain g. */
+    for (; t < N; t++) {
+        ARK_T v = w[t] - a[0];
+        ll += -0.5 * (log2pi + logFc + v * v / Fc);
+        for (int i = 0; i < r; i++) a[i] += gain[i] * v;
+        ARK_T a0 = a[0];
+        for (int i = 0; i < r; i++) a[i] = phi[i] * a0 + a[i + 1];
+        a[0] += m->c;
     }
     *llf = ll;
     if (a_next) *a_next = a[0];

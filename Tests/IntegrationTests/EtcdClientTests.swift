@@ -8,10 +8,8 @@ final class EtcdClientTests: XCTestCase {
     var etcd: EtcdClient!
 
     override func setUp() async throws {
-        guard EtcdProcess.isInstalled else { throw XCTSkip("etcd is not installed") }
-        let started = try await EtcdProcess.startSingle()
+        let started = try await EtcdProcess.startSingle(for: self)
         server = started
-        addTeardownBlock { started.kill() }
         etcd = EtcdClient(endpoints: try EtcdEndpoints([started.clientURL]))
     }
 

@@ -7,9 +7,7 @@ import XCTest
 /// recovery without restarting the planner, and no lost or repeated decision ids.
 final class EtcdOutageTests: XCTestCase {
     func testDownAtStartThenMidRun() async throws {
-        guard EtcdProcess.isInstalled else { throw XCTSkip("etcd is not installed") }
-        let server = try await EtcdProcess.startSingle()
-        addTeardownBlock { server.kill() }
+        let server = try await EtcdProcess.startSingle(for: self)
         server.crash()  // down before the planner's first call
         let client = EtcdClient(endpoints: try EtcdEndpoints([server.clientURL]),
                                 configuration: .init(requestTimeoutSeconds: 2, retryRounds: 2, retryBackoffSeconds: 0.1))
@@ -48,9 +46,7 @@ final class EtcdOutageTests: XCTestCase {
     }
 
     func testBlockingWaitSurvivesAnOutage() async throws {
-        guard EtcdProcess.isInstalled else { throw XCTSkip("etcd is not installed") }
-        let server = try await EtcdProcess.startSingle()
-        addTeardownBlock { server.kill() }
+        let server = try await EtcdProcess.startSingle(for: self)
         let client = EtcdClient(endpoints: try EtcdEndpoints([server.clientURL]),
                                 configuration: .init(requestTimeoutSeconds: 1, retryRounds: 1, retryBackoffSeconds: 0.1))
         let connector = try VirtualConnector(client: client, namespace: "outage-wait",

@@ -42,9 +42,7 @@ final class LeaderElectionTests: XCTestCase {
     }
 
     func testStandbyTakesOverWithinTTLAndContinuesIds() async throws {
-        guard EtcdProcess.isInstalled else { throw XCTSkip("etcd is not installed") }
-        let etcd = try await EtcdProcess.startSingle()
-        addTeardownBlock { etcd.kill() }
+        let etcd = try await EtcdProcess.startSingle(for: self)
         let endpoints = try EtcdEndpoints([etcd.clientURL])
         let ttl: Int64 = 2
         let interval = 0.2
@@ -119,9 +117,7 @@ final class LeaderElectionTests: XCTestCase {
     }
 
     func testResignHandsOverWithoutWaitingForTTL() async throws {
-        guard EtcdProcess.isInstalled else { throw XCTSkip("etcd is not installed") }
-        let etcd = try await EtcdProcess.startSingle()
-        addTeardownBlock { etcd.kill() }
+        let etcd = try await EtcdProcess.startSingle(for: self)
         let endpoints = try EtcdEndpoints([etcd.clientURL])
         let first = try LeaderElection(client: EtcdClient(endpoints: endpoints), namespace: "resign",
                                        ttlSeconds: 30, identity: "a")
@@ -141,9 +137,7 @@ final class LeaderElectionTests: XCTestCase {
     }
 
     func testLeaderKeepsLeadershipWhenItsEtcdMemberDies() async throws {
-        guard EtcdProcess.isInstalled else { throw XCTSkip("etcd is not installed") }
-        let cluster = try await EtcdProcess.startCluster(size: 3)
-        addTeardownBlock { cluster.forEach { $0.kill() } }
+        let cluster = try await EtcdProcess.startCluster(size: 3, for: self)
         let urls = cluster.map(\.clientURL)
         // Each planner prefers another member.
         let leaderClient = EtcdClient(endpoints: try EtcdEndpoints(urls))
@@ -172,9 +166,7 @@ final class LeaderElectionTests: XCTestCase {
     }
 
     func testCampaignRetriesWhileEtcdIsDown() async throws {
-        guard EtcdProcess.isInstalled else { throw XCTSkip("etcd is not installed") }
-        let server = try await EtcdProcess.startSingle()
-        addTeardownBlock { server.kill() }
+        let server = try await EtcdProcess.startSingle(for: self)
         server.crash()
         let election = try LeaderElection(client: EtcdClient(endpoints: try EtcdEndpoints([server.clientURL])),
                                           namespace: "ha-down", ttlSeconds: 2, identity: "only", retryDelaySeconds: 0.2)

@@ -10,10 +10,8 @@ final class VirtualConnectorProtocolTests: XCTestCase {
     var client: EtcdClient!
 
     override func setUp() async throws {
-        guard EtcdProcess.isInstalled else { throw XCTSkip("etcd is not installed at \(EtcdProcess.executable)") }
-        let started = try await EtcdProcess.startSingle()
+        let started = try await EtcdProcess.startSingle(for: self)
         etcd = started
-        addTeardownBlock { started.kill() }
         client = EtcdClient(endpoints: try EtcdEndpoints([started.clientURL]))
     }
 

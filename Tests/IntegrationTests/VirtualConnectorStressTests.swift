@@ -57,9 +57,7 @@ final class VirtualConnectorStressTests: XCTestCase {
     }
 
     func testThousandDecisionsAgainstAcknowledgingClient() async throws {
-        guard EtcdProcess.isInstalled else { throw XCTSkip("etcd is not installed") }
-        let etcd = try await EtcdProcess.startSingle()
-        addTeardownBlock { etcd.kill() }
+        let etcd = try await EtcdProcess.startSingle(for: self)
         let endpoints = try EtcdEndpoints([etcd.clientURL])
         var quiet = Logger(label: "stress")
         quiet.logLevel = .warning  // one info line per decision and skip would dominate the run
@@ -89,9 +87,7 @@ final class VirtualConnectorStressTests: XCTestCase {
     }
 
     func testDecisionsContinueWhenTheConnectedMemberDies() async throws {
-        guard EtcdProcess.isInstalled else { throw XCTSkip("etcd is not installed") }
-        let cluster = try await EtcdProcess.startCluster(size: 3)
-        addTeardownBlock { cluster.forEach { $0.kill() } }
+        let cluster = try await EtcdProcess.startCluster(size: 3, for: self)
         let endpoints = try EtcdEndpoints(cluster.map(\.clientURL))
         let planner = EtcdClient(endpoints: endpoints, configuration: .init(requestTimeoutSeconds: 2))
         let coordinator = try VirtualConnectorCoordinator(

@@ -1,5 +1,6 @@
 import Connectors
 import Foundation
+import XCTest
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -30,6 +31,24 @@ final class EtcdProcess: @unchecked Sendable {
     static func startSingle(timeoutSeconds: Double = 20) async throws -> EtcdProcess {
         let cluster = try await startCluster(size: 1, timeoutSeconds: timeoutSeconds)
         return cluster[0]
+    }
+
+    /// `startSingle()` for one test: skipped when etcd is not installed, killed in its teardown.
+    static func startSingle(for test: XCTestCase) async throws -> EtcdProcess {
+        try await started(for: test) { [try await startSingle()] }[0]
+    }
+
+    /// `startCluster(size:)` for one test: skipped when etcd is not installed, killed in its teardown.
+    static func startCluster(size: Int, for test: XCTestCase) async throws -> [EtcdProcess] {
+        try await started(for: test) { try await startCluster(size: size) }
+    }
+
+    private static func started(for test: XCTestCase,
+                                _ start: () async throws -> [EtcdProcess]) async throws -> [EtcdProcess] {
+        guard isInstalled else { throw XCTSkip("etcd is not installed at \(executable)") }
+        let members = try await start()
+        test.addTeardownBlock { members.forEach { $0.kill() } }
+        return members
     }
 
     /// Starts a `size`-member cluster (static `--initial-cluster` on loopback ports) and waits

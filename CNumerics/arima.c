@@ -100,6 +100,16 @@ int cn_arima_loglike_diff(const double *w, int N, cn_arima_order o, const double
     return CN_OK;
 }
 
+int cn_arima_loglike_diff_sets(const double *w, int N, cn_arima_order o, const double *params, int sets, double *llf) {
+    ark_real_params m[CN_ARIMA_MAX_PARAMS];
+    if (sets < 1 || sets > CN_ARIMA_MAX_PARAMS) return CN_ERR_ARGUMENT;
+    int k = cn_arima_param_count(o);
+    for (int b = 0; b < sets; b++) unpack_real(o, params + (size_t)b * k, &m[b]);
+    if (ark_real_filter_lanes(w, N, o.p, o.q, m, sets, !o.intercept, llf, NULL) != 0) return CN_ERR_SINGULAR;
+    for (int b = 0; b < sets; b++) if (!isfinite(llf[b])) return CN_ERR_SINGULAR;
+    return CN_OK;
+}
+
 int cn_arima_loglike(const double *y, int n, cn_arima_order order, const double *params,
                      double *loglike, double *work, size_t work_size) {
     if (!y || !params || !loglike || !cn_arima_order_valid(order)) return CN_ERR_ARGUMENT;

@@ -114,20 +114,30 @@ typedef struct fit_ctx {
  * with absolute step 1e-5, dividing by the representable step (x+h)-x. */
 static int objective(void *context, int k, const double *x, double *f, double *grad) {
     fit_ctx *c = context;
-    double th[CN_ARIMA_MAX_PARAMS], llf;
+    double th[(CN_ARIMA_MAX_PARAMS + 1) * CN_ARIMA_MAX_PARAMS], llf[CN_ARIMA_MAX_PARAMS + 1];
     cn_arima_transform(c->o, x, th);
-    if (cn_arima_loglike_diff(c->w, c->N, c->o, th, &llf, NULL) != CN_OK) return 1;
-    *f = -llf / c->n;
-    if (!grad) return 0;
+    if (!grad) {
+        if (cn_arima_loglike_diff(c->w, c->N, c->o, th, &llf[0], NULL) != CN_OK) return 1;
+        *f = -llf[0] / c->n;
+        return 0;
+    }
+    /* The point and its k forward steps are filtered in lockstep (each
+     * lane's arithmetic is that of a lone filter). */
+    double dx[CN_ARIMA_MAX_PARAMS];
     for (int b = 0; b < k; b++) {
-        double xb[CN_ARIMA_MAX_PARAMS], lb;
+        double xb[CN_ARIMA_MAX_PARAMS];
         memcpy(xb, x, sizeof(double) * (size_t)k);
         xb[b] = x[b] + 1e-5;
-        double dx = xb[b] - x[b];
-        cn_arima_transform(c->o, xb, th);
-        if (cn_arima_loglike_diff(c->w, c->N, c->o, th, &lb, NULL) != CN_OK) return 1;
-        grad[b] = (-lb / c->n - *f) / dx;
+        dx[b] = xb[b] - x[b];
+        cn_arima_transform(c->o, xb, th + (size_t)(b + 1) * k);
     }
+    if (k + 1 > CN_ARIMA_MAX_PARAMS) {
+        /* More lanes than one batch holds: the point alone, then the steps. */
+        if (cn_arima_loglike_diff(c->w, c->N, c->o, th, &llf[0], NULL) != CN_OK) return 1;
+        if (cn_arima_loglike_diff_sets(c->w, c->N, c->o, th + k, k, llf + 1) != CN_OK) return 1;
+    } else if (cn_arima_loglike_diff_sets(c->w, c->N, c->o, th, k + 1, llf) != CN_OK) return 1;
+    *f = -llf[0] / c->n;
+    for (int b = 0; b < k; b++) grad[b] = (-llf[b + 1] / c->n - *f) / dx[b];
     return 0;
 }
 

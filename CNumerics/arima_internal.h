@@ -13,4 +13,8 @@ void cn_arima_untransform(cn_arima_order o, const double *theta, double *x);
 /* Likelihood of the differenced series w[0..N-1]; a_next (may be NULL) gets the forecast of w[N]. */
 int cn_arima_loglike_diff(const double *w, int N, cn_arima_order o, const double *params, double *llf, double *a_next);
 
+/* The same for `sets` ≤ CN_ARIMA_MAX_PARAMS parameter vectors (rows of
+ * cn_arima_param_count(o) in params) filtered in lockstep: llf[b] for each. */
+int cn_arima_loglike_diff_sets(const double *w, int N, cn_arima_order o, const double *params, int sets, double *llf);
+
 #endif

@@ -97,9 +97,13 @@ static int ARK_NAME(lane_init)(ARK_NAME(lane) *L, int p, int q, const ARK_NAME(p
  * (P_{t+1|t} == P_{t|t−1} bit for bit), after which the full recursion would
  * repeat the same F and gain anyway: the result is identical to never
  * switching. Returns -1 when F is not positive and finite. */
-static inline int ARK_NAME(lane_step)(ARK_NAME(lane) *L, double wt, int t, int statsmodels_steady_state) {
+#if defined(__GNUC__) || defined(__clang__)
+#define ARK_INLINE static inline __attribute__((always_inline))
+#else
+#define ARK_INLINE static inline
+#endif
+ARK_INLINE int ARK_NAME(lane_step_r)(ARK_NAME(lane) *L, double wt, int t, int statsmodels_steady_state, const int r) {
     const double log2pi = 1.8378770664093453, conv_tol = 1e-19;
-    int r = L->r;
     const ARK_T *phi = L->phi;
     ARK_T *a = L->a;
     if (L->converged) {
@@ -143,6 +147,17 @@ static inline int ARK_NAME(lane_step)(ARK_NAME(lane) *L, double wt, int t, int s
     return 0;
 }
 
+/* All lanes (one state size r) over the series; r is a compile-time
+ * constant in each case of filter_lanes' switch, so the small loops unroll
+ * (the same operations in the same order as the generic loops). */
+ARK_INLINE int ARK_NAME(run_lanes_r)(ARK_NAME(lane) *lanes, int nl, const double *w, int N,
+                                     int statsmodels_steady_state, const int r) {
+    for (int t = 0; t < N; t++)
+        for (int b = 0; b < nl; b++)
+            if (ARK_NAME(lane_step_r)(&lanes[b], w[t], t, statsmodels_steady_state, r) != 0) return -1;
+    return 0;
+}
+
 /* Filters nl ≤ CN_ARIMA_MAX_PARAMS parameter sets over w in lockstep; llf[b]
  * gets each log-likelihood. Returns 0, or -1 when any lane is degenerate
  * (singular Lyapunov system, F ≤ 0). a_next (may be NULL) receives lane 0's
@@ -152,9 +167,16 @@ static int ARK_NAME(filter_lanes)(const double *w, int N, int p, int q, const AR
     ARK_NAME(lane) lanes[CN_ARIMA_MAX_PARAMS];
     if (nl < 1 || nl > CN_ARIMA_MAX_PARAMS) return -1;
     for (int b = 0; b < nl; b++) if (ARK_NAME(lane_init)(&lanes[b], p, q, &ms[b]) != 0) return -1;
-    for (int t = 0; t < N; t++)
-        for (int b = 0; b < nl; b++)
-            if (ARK_NAME(lane_step)(&lanes[b], w[t], t, statsmodels_steady_state) != 0) return -1;
+    int st;
+    switch (lanes[0].r) {
+    case 1: st = ARK_NAME(run_lanes_r)(lanes, nl, w, N, statsmodels_steady_state, 1); break;
+    case 2: st = ARK_NAME(run_lanes_r)(lanes, nl, w, N, statsmodels_steady_state, 2); break;
+    case 3: st = ARK_NAME(run_lanes_r)(lanes, nl, w, N, statsmodels_steady_state, 3); break;
+    case 4: st = ARK_NAME(run_lanes_r)(lanes, nl, w, N, statsmodels_steady_state, 4); break;
+    case 5: st = ARK_NAME(run_lanes_r)(lanes, nl, w, N, statsmodels_steady_state, 5); break;
+    default: st = ARK_NAME(run_lanes_r)(lanes, nl, w, N, statsmodels_steady_state, 6); break;
+    }
+    if (st != 0) return -1;
     for (int b = 0; b < nl; b++) llf[b] = lanes[b].ll;
     if (a_next) *a_next = lanes[0].a[0];
     return 0;

@@ -47,7 +47,7 @@ struct DryrunCommand: AsyncParsableCommand {
         if let outputPlot { try DryrunChartOutput.preflight(outputPlot) }
         if let outputJson { try OutputPath.checkWritable(outputJson, what: "dryrun JSON") }
 
-        let profile = try ProfileLoader.load(directory: planner.profileResultsDir)
+        let profile = try ProfileLoader.load(directory: planner.profileFlags.profileResultsDir)
         let engine = try planner.decisionEngine(settings: settings, profile: profile)
         let intervals = try TraceReader.extractIntervals(from: dataset, intervalSeconds: settings.intervalSeconds)
 

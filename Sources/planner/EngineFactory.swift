@@ -10,7 +10,7 @@ extension PlannerOptions {
         try PlannerDecisionEngine(
             settings: settings, profile: profile,
             predictor: predictor.configuration(intervalSeconds: settings.intervalSeconds),
-            decodeResolution: resolution, decodeMethod: decodeInterpolation)
+            decodeResolution: profileFlags.resolution, decodeMethod: profileFlags.decodeInterpolation)
     }
 
     /// The history in --load-predictor-warmup-trace, if given and usable; a trace that

@@ -17,11 +17,7 @@ struct InterpolateCommand: AsyncParsableCommand {
         """
     )
 
-    @Option(help: "Directory of the pre-deployment profile (NPZ or JSON).")
-    var profileResultsDir: String = "data/profiles/h200_llama8b_tp1"
-
-    @Option(help: "Decode grid resolution per axis.")
-    var resolution: Int = 100
+    @OptionGroup var profileFlags: ProfileOptions
 
     @Option(help: "Input sequence length (tokens).")
     var isl: Double = 3000
@@ -35,16 +31,10 @@ struct InterpolateCommand: AsyncParsableCommand {
     @Option(help: "Target inter-token latency (ms).")
     var itl: Double = 10
 
-    @Option(help: "Decode surface method: clough-tocher (the reference) or thin-plate.")
-    var decodeInterpolation: DecodeInterpolationMethod = .cloughTocher
-
     @Option(help: "Write the prefill curves and decode grids as JSON to this file.")
     var outputJson: String?
 
     func validate() throws {
-        guard (2...DecodeInterpolator.maxResolution).contains(resolution) else {
-            throw ValidationError("--resolution must be between 2 and \(DecodeInterpolator.maxResolution) (got \(resolution))")
-        }
         for (flag, value) in [("--isl", isl), ("--osl", osl), ("--ttft", ttft), ("--itl", itl)] where !(value.isFinite && value > 0) {
             throw ValidationError("\(flag) must be a positive number (got \(value))")
         }
@@ -52,13 +42,13 @@ struct InterpolateCommand: AsyncParsableCommand {
 
     func run() async throws {
         if let outputJson { try OutputPath.checkWritable(outputJson, what: "interpolate JSON") }
-        let profile = try ProfileLoader.load(directory: profileResultsDir)
+        let profile = try ProfileLoader.load(directory: profileFlags.profileResultsDir)
         let prefill: PrefillInterpolator, decode: DecodeInterpolator
         do {
             prefill = try PrefillInterpolator(profile: profile.prefill)
-            decode = try DecodeInterpolator(profile: profile.decode, resolution: resolution, method: decodeInterpolation)
+            decode = try DecodeInterpolator(profile: profile.decode, resolution: profileFlags.resolution, method: profileFlags.decodeInterpolation)
         } catch {
-            throw ValidationError("profile \(profileResultsDir): \(error)")
+            throw ValidationError("profile \(profileFlags.profileResultsDir): \(error)")
         }
         print(Self.report(prefill: prefill, decode: decode, isl: isl, osl: osl, ttft: ttft, itl: itl))
         if let outputJson {

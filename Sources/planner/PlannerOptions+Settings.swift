@@ -19,9 +19,6 @@ extension PlannerOptions {
         s.mode = plannerMode
         s.correctionEnabled = correctionEnabled
         do { try s.validate() } catch let e as PlannerSettingsError { throw ValidationError(e.description) }
-        guard (2...DecodeInterpolator.maxResolution).contains(resolution) else {
-            throw ValidationError("--resolution must be between 2 and \(DecodeInterpolator.maxResolution) (got \(resolution))")
-        }
         return s
     }
 }

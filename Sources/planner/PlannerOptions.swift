@@ -54,6 +54,24 @@ struct PredictorOptions: ParsableArguments {
     }
 }
 
+/// The profile and how its decode surfaces are built: shared by `dryrun`, `run` and `interpolate`.
+struct ProfileOptions: ParsableArguments {
+    @Option(help: "Directory of the pre-deployment profile (NPZ or JSON).")
+    var profileResultsDir: String = "data/profiles/h200_llama8b_tp1"
+
+    @Option(help: "Decode grid resolution per axis.")
+    var resolution: Int = 100
+
+    @Option(help: "Decode surface method: clough-tocher (the reference) or thin-plate.")
+    var decodeInterpolation: DecodeInterpolationMethod = .cloughTocher
+
+    func validate() throws {
+        guard (2...DecodeInterpolator.maxResolution).contains(resolution) else {
+            throw ValidationError("--resolution must be between 2 and \(DecodeInterpolator.maxResolution) (got \(resolution))")
+        }
+    }
+}
+
 /// SLA, budget and profile flags shared by `dryrun` and `run` (SPEC.md §9).
 struct PlannerOptions: ParsableArguments {
     @Option(help: "Seconds between scaling decisions.")
@@ -77,8 +95,7 @@ struct PlannerOptions: ParsableArguments {
     @Option(name: .customLong("decode-engine-num-gpu"), help: "GPUs per decode worker.")
     var decodeEngineNumGPU: Int = 1
 
-    @Option(help: "Directory of the pre-deployment profile (NPZ or JSON).")
-    var profileResultsDir: String = "data/profiles/h200_llama8b_tp1"
+    @OptionGroup var profileFlags: ProfileOptions
 
     @Option(help: "Trace fed to the predictors before live data (file, directory or glob).")
     var loadPredictorWarmupTrace: String?
@@ -86,16 +103,10 @@ struct PlannerOptions: ParsableArguments {
     @Option(help: "Components planned: disagg, prefill or decode.")
     var mode: String = "disagg"
 
-    @Option(help: "Decode grid resolution per axis.")
-    var resolution: Int = 100
-
-    @Option(help: "Decode surface method: clough-tocher (the reference) or thin-plate.")
-    var decodeInterpolation: DecodeInterpolationMethod = .cloughTocher
-
     @OptionGroup var predictor: PredictorOptions
 
     /// The settings' own checks (finite positive SLA, --min-endpoint ≥ 0, …)
-    /// and --resolution, at parse time so `dryrun` and `run` fail before any work.
+    /// at parse time so `dryrun` and `run` fail before any work.
     func validate() throws {
         _ = try plannerSettings()
     }

@@ -86,7 +86,7 @@ struct RunCommand: AsyncParsableCommand {
     private func live() async throws {
         let logger = Logger(label: "planner.run")
         var settings = try planner.plannerSettings(correctionEnabled: !noCorrection)
-        let profile = try ProfileLoader.load(directory: planner.profileResultsDir)
+        let profile = try ProfileLoader.load(directory: planner.profileFlags.profileResultsDir)
 
         let setup = try await connect(settings: &settings, logger: logger)
         let model = try await setup.connector.modelName(requested: modelName)

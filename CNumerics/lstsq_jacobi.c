@@ -7,20 +7,15 @@
 #include <math.h>
 #include "cnumerics.h"
 #include "lstsq_internal.h"
+#include "dot_internal.h"
 
 #define AT(M, i, j, ld) ((M)[(i) + (size_t)(j) * (ld)])
-
-static double dot(int n, const double *a, const double *b) {
-    double s = 0.0;
-    for (int i = 0; i < n; i++) s += a[i] * b[i];
-    return s;
-}
 
 /* Rotates columns j and k of the rows×cols X and the cols×cols V so that X's
  * become orthogonal; 0 when they already are (to working precision). */
 static int rotate_pair(int rows, int cols, double *X, double *V, int j, int k) {
     double *xj = &AT(X, 0, j, rows), *xk = &AT(X, 0, k, rows);
-    double a = dot(rows, xj, xj), b = dot(rows, xk, xk), g = dot(rows, xj, xk);
+    double a = cn_dot_in_order(rows, xj, xj), b = cn_dot_in_order(rows, xk, xk), g = cn_dot_in_order(rows, xj, xk);
     if (a == 0.0 || b == 0.0 || fabs(g) <= DBL_EPSILON * sqrt(a) * sqrt(b)) return 0;
     double zeta = (b - a) / (2.0 * g);
     double t = (zeta >= 0 ? 1.0 : -1.0) / (fabs(zeta) + sqrt(1.0 + zeta * zeta));
@@ -68,7 +63,7 @@ int cn_small_lstsq(int rows, int cols, double *X, const double *y, double rcond,
     if (!converged) return CN_ERR_NO_CONVERGENCE;
     double sigma[CN_LSTSQ_MAX_COLS], smax = 0.0;
     for (int j = 0; j < cols; j++) {
-        sigma[j] = sqrt(dot(rows, &AT(X, 0, j, rows), &AT(X, 0, j, rows)));
+        sigma[j] = sqrt(cn_dot_in_order(rows, &AT(X, 0, j, rows), &AT(X, 0, j, rows)));
         smax = fmax(smax, sigma[j]);
     }
     for (int i = 0; i < cols; i++) beta[i] = 0.0;

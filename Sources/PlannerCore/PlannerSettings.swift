@@ -21,7 +21,8 @@ public struct PlannerSettingsError: Error, CustomStringConvertible, Equatable {
         self.message = message
     }
 
-    public var description: String { "\(setting): \(message)" }
+    /// "--ttft must be …, got …".
+    public var description: String { "\(setting) \(message)" }
 }
 
 /// The SLA, budget and engine shape every scaling decision depends on
@@ -33,7 +34,7 @@ public struct PlannerSettings: Equatable, Sendable {
     public var ttftMilliseconds: Double = 500
     /// Target inter-token latency.
     public var itlMilliseconds: Double = 50
-    /// Most GPUs the planned components may use together; any negative value means no limit.
+    /// Most GPUs the planned components may use together; -1 (any negative value) means no limit.
     public var maxGPUBudget: Int = 8
     /// Fewest replicas of each planned component (unless the budget cannot afford even that).
     public var minEndpoint: Int = 1
@@ -49,35 +50,34 @@ public struct PlannerSettings: Equatable, Sendable {
     /// True when `maxGPUBudget` limits anything.
     public var hasBudget: Bool { maxGPUBudget >= 0 }
 
-    /// Rejects settings the maths cannot work with. A budget below `minEndpoint`
-    /// is not an error (it yields zero replicas and a warning, as the reference).
+    /// Rejects settings outside `PlannerLimits` (each error names its flag). A budget below
+    /// `minEndpoint` is not an error (it yields zero replicas and a warning, as the reference).
     public func validate() throws {
-        if intervalSeconds <= 0 {
-            throw PlannerSettingsError(setting: "--adjustment-interval",
-                                       message: "must be a positive number of seconds, got \(intervalSeconds)")
+        func check(_ limits: IntegerLimits, _ value: Int, _ flag: String) throws {
+            guard limits.contains(value) else {
+                throw PlannerSettingsError(setting: flag, message: "must be \(limits.expected), got \(value)")
+            }
         }
-        if !(ttftMilliseconds.isFinite && ttftMilliseconds > 0) {
-            throw PlannerSettingsError(setting: "--ttft", message: "must be a positive number of ms, got \(ttftMilliseconds)")
+        func check(_ limits: RealLimits, _ value: Double, _ flag: String) throws {
+            guard limits.contains(value) else {
+                throw PlannerSettingsError(setting: flag, message: "must be \(limits.expected), got \(NumberText.plain(value))")
+            }
         }
-        if !(itlMilliseconds.isFinite && itlMilliseconds > 0) {
-            throw PlannerSettingsError(setting: "--itl", message: "must be a positive number of ms, got \(itlMilliseconds)")
-        }
-        if minEndpoint < 0 {
-            throw PlannerSettingsError(setting: "--min-endpoint", message: "must be 0 or more, got \(minEndpoint)")
-        }
-        if prefillEngineGPUs <= 0 {
-            throw PlannerSettingsError(setting: "--prefill-engine-num-gpu", message: "must be at least 1, got \(prefillEngineGPUs)")
-        }
-        if decodeEngineGPUs <= 0 {
-            throw PlannerSettingsError(setting: "--decode-engine-num-gpu", message: "must be at least 1, got \(decodeEngineGPUs)")
-        }
+        try check(PlannerLimits.intervalSeconds, intervalSeconds, "--adjustment-interval")
+        try check(PlannerLimits.latencyMilliseconds, ttftMilliseconds, "--ttft")
+        try check(PlannerLimits.latencyMilliseconds, itlMilliseconds, "--itl")
+        try check(PlannerLimits.gpuBudget, maxGPUBudget, "--max-gpu-budget")
+        try check(PlannerLimits.replicas, minEndpoint, "--min-endpoint")
+        try check(PlannerLimits.gpusPerEngine, prefillEngineGPUs, "--prefill-engine-num-gpu")
+        try check(PlannerLimits.gpusPerEngine, decodeEngineGPUs, "--decode-engine-num-gpu")
     }
 
     /// Why the budget cannot afford the minimum replicas of the planned
     /// components, or nil when it can (or there is no budget).
     public var budgetBelowMinimumWarning: String? {
         guard hasBudget else { return nil }
-        let minimum = minEndpoint * ((mode.plansPrefill ? prefillEngineGPUs : 0) + (mode.plansDecode ? decodeEngineGPUs : 0))
+        let perReplica = (mode.plansPrefill ? prefillEngineGPUs : 0).saturatingAdding(mode.plansDecode ? decodeEngineGPUs : 0)
+        let minimum = minEndpoint.saturatingMultiplied(by: perReplica)
         guard maxGPUBudget < minimum else { return nil }
         return "GPU budget \(maxGPUBudget) is below the \(minimum) GPUs that --min-endpoint \(minEndpoint) needs in mode \(mode.rawValue); every decision scales to zero replicas"
     }

@@ -17,6 +17,10 @@ import Testing
         let cases = flags.flatMap { flag in Self.extremeValues.map { flag.with(value: $0) } }
         let outcomes = FlagRunner.runAll(cases)
         for (c, outcome) in zip(cases, outcomes) { c.check(outcome) }
+        let bySubcommand = Dictionary(zip(cases, outcomes).map { ($0.0.subcommand, $0.1.seconds) }, uniquingKeysWith: +)
+        print("process-seconds per sub-command: \(bySubcommand.mapValues { Int($0) })")
+        let slowest = zip(cases, outcomes).sorted { $0.1.seconds > $1.1.seconds }.prefix(5)
+        print("\(cases.count) cases; slowest: " + slowest.map { "\($0.0.flag)=\($0.0.value) (\($0.0.subcommand)) \(Int($0.1.seconds * 1000)) ms" }.joined(separator: ", "))
     }
 
     /// Random numbers over the whole Int and Double ranges (as decimal or exponent text),
@@ -130,54 +134,58 @@ enum FlagRunner {
         var stoppedByTest = false
         var stdout = ""
         var stderr = ""
+        var seconds = 0.0
         var stderrLines: [String] { stderr.split(whereSeparator: \.isNewline).map(String.init) }
     }
 
     static let parallelism = 4
-    static let longRunningSeconds = 4.0
+    static let longRunningSeconds = 3.0
     static let timeoutSeconds = 90.0
 
     static func runAll(_ cases: [FlagCase]) -> [Outcome] {
-        let lock = NSLock()
-        var outcomes = [Outcome](repeating: Outcome(), count: cases.count)
-        var next = 0
+        let work = Work(count: cases.count)
         let group = DispatchGroup()
         for _ in 0..<parallelism {
             group.enter()
             Thread.detachNewThread {
-                while true {
-                    let i: Int = lock.withLock { defer { next += 1 }; return next }
-                    guard i < cases.count else { break }
-                    let outcome = (try? run(cases[i])) ?? Outcome(status: -1, stderr: "could not start planner")
-                    lock.withLock { outcomes[i] = outcome }
+                while let i = work.take() {
+                    work.store((try? run(cases[i])) ?? Outcome(status: -1, stderr: "could not start planner"), at: i)
                 }
                 group.leave()
             }
         }
         group.wait()
-        return outcomes
+        return work.outcomes
+    }
+
+    /// The next case to run and the outcomes so far, shared by the worker threads.
+    private final class Work: @unchecked Sendable {
+        private let lock = NSLock()
+        private let count: Int
+        private var next = 0
+        private var results: [Outcome]
+
+        init(count: Int) {
+            self.count = count
+            results = [Outcome](repeating: Outcome(), count: count)
+        }
+
+        func take() -> Int? {
+            lock.withLock {
+                guard next < count else { return nil }
+                defer { next += 1 }
+                return next
+            }
+        }
+
+        func store(_ outcome: Outcome, at i: Int) { lock.withLock { results[i] = outcome } }
+        var outcomes: [Outcome] { lock.withLock { results } }
     }
 
     static func run(_ c: FlagCase, rawArguments: Bool = false) throws -> Outcome {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("planner-flags-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let outURL = directory.appendingPathComponent("stdout"), errURL = directory.appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
-        defer { try? out.close(); try? err.close() }
-
-        let process = Process()
-        process.executableURL = PlannerProcess.executable
-        process.arguments = rawArguments ? [c.subcommand] : c.arguments
-        process.currentDirectoryURL = PlannerProcess.repositoryRoot
-        process.environment = ProcessInfo.processInfo.environment.merging(FlagCase.environment) { $1 }
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-
+        let launched = try PlannerProcess.Launched(rawArguments ? [c.subcommand] : c.arguments,
+                                                   environment: FlagCase.environment)
+        let process = launched.process
         var outcome = Outcome()
         let start = Date()
         while process.isRunning {
@@ -198,8 +206,9 @@ enum FlagRunner {
         process.waitUntilExit()
         if process.terminationReason == .uncaughtSignal { outcome.signal = process.terminationStatus }
         outcome.status = process.terminationStatus
-        outcome.stdout = (try? String(contentsOf: outURL, encoding: .utf8)) ?? ""
-        outcome.stderr = (try? String(contentsOf: errURL, encoding: .utf8)) ?? ""
+        outcome.stdout = launched.stdout
+        outcome.stderr = launched.stderr
+        outcome.seconds = Date().timeIntervalSince(start)
         return outcome
     }
 }

@@ -53,23 +53,17 @@ public struct PlannerSettings: Equatable, Sendable {
     /// Rejects settings outside `PlannerLimits` (each error names its flag). A budget below
     /// `minEndpoint` is not an error (it yields zero replicas and a warning, as the reference).
     public func validate() throws {
-        func check(_ limits: IntegerLimits, _ value: Int, _ flag: String) throws {
-            guard limits.contains(value) else {
-                throw PlannerSettingsError(setting: flag, message: "must be \(limits.expected), got \(value)")
-            }
+        do {
+            try PlannerLimits.intervalSeconds.check(intervalSeconds, name: "--adjustment-interval")
+            try PlannerLimits.latencyMilliseconds.check(ttftMilliseconds, name: "--ttft")
+            try PlannerLimits.latencyMilliseconds.check(itlMilliseconds, name: "--itl")
+            try PlannerLimits.gpuBudget.check(maxGPUBudget, name: "--max-gpu-budget")
+            try PlannerLimits.replicas.check(minEndpoint, name: "--min-endpoint")
+            try PlannerLimits.gpusPerEngine.check(prefillEngineGPUs, name: "--prefill-engine-num-gpu")
+            try PlannerLimits.gpusPerEngine.check(decodeEngineGPUs, name: "--decode-engine-num-gpu")
+        } catch let e as NumberOutOfRange {
+            throw PlannerSettingsError(setting: e.name, message: "must be \(e.expected), got \(e.found)")
         }
-        func check(_ limits: RealLimits, _ value: Double, _ flag: String) throws {
-            guard limits.contains(value) else {
-                throw PlannerSettingsError(setting: flag, message: "must be \(limits.expected), got \(NumberText.plain(value))")
-            }
-        }
-        try check(PlannerLimits.intervalSeconds, intervalSeconds, "--adjustment-interval")
-        try check(PlannerLimits.latencyMilliseconds, ttftMilliseconds, "--ttft")
-        try check(PlannerLimits.latencyMilliseconds, itlMilliseconds, "--itl")
-        try check(PlannerLimits.gpuBudget, maxGPUBudget, "--max-gpu-budget")
-        try check(PlannerLimits.replicas, minEndpoint, "--min-endpoint")
-        try check(PlannerLimits.gpusPerEngine, prefillEngineGPUs, "--prefill-engine-num-gpu")
-        try check(PlannerLimits.gpusPerEngine, decodeEngineGPUs, "--decode-engine-num-gpu")
     }
 
     /// Why the budget cannot afford the minimum replicas of the planned

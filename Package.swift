@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.29.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         .target(
@@ -82,7 +83,10 @@ let package = Package(
         // Finds the programs tests run as peers on PATH; a missing one skips, or fails under CI=true.
         .target(name: "TestPeers", path: "Tests/TestPeers"),
         .testTarget(name: "NumericsTests", dependencies: ["PlannerNumerics", "CNumerics"]),
-        .testTarget(name: "PlannerCoreTests", dependencies: ["PlannerCore", "PlannerIO"]),
+        .testTarget(
+            name: "PlannerCoreTests",
+            dependencies: ["PlannerCore", "PlannerIO", .product(name: "PropertyBased", package: "swift-property-based")]
+        ),
         .testTarget(name: "PlannerIOTests", dependencies: ["PlannerIO", "PlannerCore", "TestPeers"]),
         .testTarget(
             name: "ConnectorsTests",
@@ -98,6 +102,7 @@ let package = Package(
             dependencies: [
                 "Connectors", "PlannerCore", "PlannerIO", "TestPeers",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

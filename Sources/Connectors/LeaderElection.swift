@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PlannerCore
 
 /// Leader election between planner replicas of one namespace (beyond the reference).
 ///
@@ -144,7 +145,7 @@ public final class LeaderElection: @unchecked Sendable {
                     lastRenewal = .now
                 }
                 guard let held = current else { continue }
-                if ContinuousClock.now - lastRenewal >= .milliseconds(Int64(renewEvery * 1000)) {
+                if ContinuousClock.now - lastRenewal >= .nanoseconds(CheckedNumber.nanoseconds(seconds: renewEvery)) {
                     do {
                         try await client.keepAliveOnce(leaseID: held.id)
                         lastRenewal = .now
@@ -174,7 +175,7 @@ public final class LeaderElection: @unchecked Sendable {
                     _ = try await client.waitForChange(key: key, prefix: false, afterRevision: txn.revision,
                                                        timeoutSeconds: max(0.1, remaining))
                 } else {
-                    try await Task.sleep(nanoseconds: UInt64(renewEvery * 1e9))
+                    try await Task.sleep(nanoseconds: UInt64(CheckedNumber.nanoseconds(seconds: renewEvery)))
                 }
             } catch is CancellationError {
                 return
@@ -187,7 +188,7 @@ public final class LeaderElection: @unchecked Sendable {
                     setLease(nil)
                     setLeader(nil)
                 }
-                try? await Task.sleep(nanoseconds: UInt64(retryDelaySeconds * 1e9))
+                try? await Task.sleep(nanoseconds: UInt64(CheckedNumber.nanoseconds(seconds: retryDelaySeconds)))
             }
         }
     }

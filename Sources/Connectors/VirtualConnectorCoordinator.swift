@@ -81,11 +81,16 @@ public actor VirtualConnectorCoordinator {
         return value
     }
 
+    /// A worker count within `PlannerLimits.replicas` (so counts times GPUs cannot overflow);
+    /// anything else is logged and read as 0.
     private func parseCount(_ kv: EtcdKeyValue?, name: String) -> Int {
         guard let kv else { return 0 }
-        if let value = Int(kv.value.trimmingCharacters(in: .whitespaces)), value >= 0 { return value }
-        logger.warning("etcd \(kv.key) holds `\(kv.value)`, not a worker count: treated as 0")
-        return 0
+        do {
+            return try PlannerLimits.replicas.parse(kv.value, name: "etcd \(kv.key)")
+        } catch {
+            logger.warning("\(error): treated as 0")
+            return 0
+        }
     }
 
     /// Hands a new decision to the environment (SPEC.md §8.1). A nil count keeps the current one.
@@ -99,8 +104,8 @@ public actor VirtualConnectorCoordinator {
     public func stepScalingDecision(_ component: ComponentType, by delta: Int) async throws -> ScalingDecisionOutcome {
         try await decide { current in
             switch component {
-            case .prefill: return (max(0, current.prefill + delta), nil)
-            case .decode: return (nil, max(0, current.decode + delta))
+            case .prefill: return (max(0, current.prefill.saturatingAdding(delta)), nil)
+            case .decode: return (nil, max(0, current.decode.saturatingAdding(delta)))
             }
         }
     }
@@ -137,7 +142,7 @@ public actor VirtualConnectorCoordinator {
             let now = ContinuousClock.now
             if let since = skippingSince {
                 let waited = now - since
-                if waited < .milliseconds(Int64(timing.maxWaitSeconds * 1000)) {
+                if waited < .nanoseconds(CheckedNumber.nanoseconds(seconds: timing.maxWaitSeconds)) {
                     logger.info("decision \(pending) not acknowledged yet (scaled_decision_id \(scaled)): skipping new decision")
                     return .skipped(pendingDecisionId: pending)
                 }
@@ -148,7 +153,8 @@ public actor VirtualConnectorCoordinator {
                 return .skipped(pendingDecisionId: pending)
             }
         }
-        let newId = (decisionId ?? -1) + 1
+        let (newId, exhausted) = (decisionId ?? -1).addingReportingOverflow(1)
+        if exhausted { throw VirtualConnectorError.decisionIdExhausted(key: keys.decisionId) }
         let result = try await client.txn(
             compare: fence + [.modRevision(key: keys.decisionId, equals: decisionModRevision)],
             success: [
@@ -182,7 +188,7 @@ public actor VirtualConnectorCoordinator {
     public func waitForScalingCompletion() async throws -> Bool {
         if !loaded { try await load() }
         guard let target = decisionId else { return true }
-        let attempts = max(1, Int(timing.maxWaitSeconds / timing.checkIntervalSeconds))
+        let attempts = CheckedNumber.clampedInt(timing.maxWaitSeconds / timing.checkIntervalSeconds, to: 1...Int.max) ?? 1
         for attempt in 0..<attempts {
             do {
                 if let scaled = try await client.get(keys.scaledDecisionId),
@@ -193,7 +199,7 @@ public actor VirtualConnectorCoordinator {
                 logger.warning("waiting for decision \(target): \(error)")
             }
             if attempt < attempts - 1 {
-                try await Task.sleep(nanoseconds: UInt64(timing.checkIntervalSeconds * 1e9))
+                try await Task.sleep(nanoseconds: UInt64(CheckedNumber.nanoseconds(seconds: timing.checkIntervalSeconds)))
             }
         }
         logger.warning("decision \(target) not acknowledged within \(timing.maxWaitSeconds) s: giving up waiting")

@@ -30,6 +30,7 @@ public enum VirtualConnectorError: Error, Equatable, CustomStringConvertible {
     case negativeReplicas(component: String, replicas: Int)
     case invalidSetting(name: String, value: String)
     case conflictingWriter(namespace: String)
+    case decisionIdExhausted(key: String)
 
     public var description: String {
         switch self {
@@ -45,6 +46,8 @@ public enum VirtualConnectorError: Error, Equatable, CustomStringConvertible {
             return "\(name)=`\(value)` is not a positive number of seconds"
         case let .conflictingWriter(namespace):
             return "decision_id in namespace `\(namespace)` keeps changing under this planner: is another planner writing without --leader-election?"
+        case let .decisionIdExhausted(key):
+            return "etcd \(key) holds the largest decision id (\(Int.max)): no next id can be issued; reset the key"
         }
     }
 }

@@ -29,7 +29,7 @@ public struct MonotonicLiveClock: LiveClock {
     public func sleep(untilSeconds deadline: Double) async {
         let remaining = deadline - nowSeconds()
         guard remaining > 0 else { return }
-        try? await Task.sleep(nanoseconds: UInt64(remaining * 1e9))
+        try? await Task.sleep(nanoseconds: UInt64(CheckedNumber.nanoseconds(seconds: remaining)))
     }
 }
 

@@ -21,7 +21,8 @@ public struct PlannerSettingsError: Error, CustomStringConvertible, Equatable {
         self.message = message
     }
 
-    public var description: String { "\(setting): \(message)" }
+    /// "--ttft must be …, got …".
+    public var description: String { "\(setting) \(message)" }
 }
 
 /// The SLA, budget and engine shape every scaling decision depends on
@@ -33,7 +34,7 @@ public struct PlannerSettings: Equatable, Sendable {
     public var ttftMilliseconds: Double = 500
     /// Target inter-token latency.
     public var itlMilliseconds: Double = 50
-    /// Most GPUs the planned components may use together; any negative value means no limit.
+    /// Most GPUs the planned components may use together; -1 (any negative value) means no limit.
     public var maxGPUBudget: Int = 8
     /// Fewest replicas of each planned component (unless the budget cannot afford even that).
     public var minEndpoint: Int = 1
@@ -49,27 +50,19 @@ public struct PlannerSettings: Equatable, Sendable {
     /// True when `maxGPUBudget` limits anything.
     public var hasBudget: Bool { maxGPUBudget >= 0 }
 
-    /// Rejects settings the maths cannot work with. A budget below `minEndpoint`
-    /// is not an error (it yields zero replicas and a warning, as the reference).
+    /// Rejects settings outside `PlannerLimits` (each error names its flag). A budget below
+    /// `minEndpoint` is not an error (it yields zero replicas and a warning, as the reference).
     public func validate() throws {
-        if intervalSeconds <= 0 {
-            throw PlannerSettingsError(setting: "--adjustment-interval",
-                                       message: "must be a positive number of seconds, got \(intervalSeconds)")
-        }
-        if !(ttftMilliseconds.isFinite && ttftMilliseconds > 0) {
-            throw PlannerSettingsError(setting: "--ttft", message: "must be a positive number of ms, got \(ttftMilliseconds)")
-        }
-        if !(itlMilliseconds.isFinite && itlMilliseconds > 0) {
-            throw PlannerSettingsError(setting: "--itl", message: "must be a positive number of ms, got \(itlMilliseconds)")
-        }
-        if minEndpoint < 0 {
-            throw PlannerSettingsError(setting: "--min-endpoint", message: "must be 0 or more, got \(minEndpoint)")
-        }
-        if prefillEngineGPUs <= 0 {
-            throw PlannerSettingsError(setting: "--prefill-engine-num-gpu", message: "must be at least 1, got \(prefillEngineGPUs)")
-        }
-        if decodeEngineGPUs <= 0 {
-            throw PlannerSettingsError(setting: "--decode-engine-num-gpu", message: "must be at least 1, got \(decodeEngineGPUs)")
+        do {
+            try PlannerLimits.intervalSeconds.check(intervalSeconds, name: "--adjustment-interval")
+            try PlannerLimits.latencyMilliseconds.check(ttftMilliseconds, name: "--ttft")
+            try PlannerLimits.latencyMilliseconds.check(itlMilliseconds, name: "--itl")
+            try PlannerLimits.gpuBudget.check(maxGPUBudget, name: "--max-gpu-budget")
+            try PlannerLimits.replicas.check(minEndpoint, name: "--min-endpoint")
+            try PlannerLimits.gpusPerEngine.check(prefillEngineGPUs, name: "--prefill-engine-num-gpu")
+            try PlannerLimits.gpusPerEngine.check(decodeEngineGPUs, name: "--decode-engine-num-gpu")
+        } catch let e as NumberOutOfRange {
+            throw PlannerSettingsError(setting: e.name, message: "must be \(e.expected), got \(e.found)")
         }
     }
 
@@ -77,7 +70,8 @@ public struct PlannerSettings: Equatable, Sendable {
     /// components, or nil when it can (or there is no budget).
     public var budgetBelowMinimumWarning: String? {
         guard hasBudget else { return nil }
-        let minimum = minEndpoint * ((mode.plansPrefill ? prefillEngineGPUs : 0) + (mode.plansDecode ? decodeEngineGPUs : 0))
+        let perReplica = (mode.plansPrefill ? prefillEngineGPUs : 0).saturatingAdding(mode.plansDecode ? decodeEngineGPUs : 0)
+        let minimum = minEndpoint.saturatingMultiplied(by: perReplica)
         guard maxGPUBudget < minimum else { return nil }
         return "GPU budget \(maxGPUBudget) is below the \(minimum) GPUs that --min-endpoint \(minEndpoint) needs in mode \(mode.rawValue); every decision scales to zero replicas"
     }

@@ -95,9 +95,9 @@ public enum ScalingMath {
     /// A negative budget means no limit.
     public static func componentBudget(replicas: Int, engineGPUs: Int, maxGPUBudget: Int, minEndpoint: Int) -> Int {
         guard maxGPUBudget >= 0 else { return replicas }
-        let total = replicas * engineGPUs
+        let total = replicas.saturatingMultiplied(by: engineGPUs)
         guard total > maxGPUBudget else { return replicas }
-        if maxGPUBudget < minEndpoint * engineGPUs { return 0 }
+        if maxGPUBudget < minEndpoint.saturatingMultiplied(by: engineGPUs) { return 0 }
         return max(minEndpoint, floorCount(Double(replicas) * Double(maxGPUBudget) / Double(total)))
     }
 
@@ -108,10 +108,12 @@ public enum ScalingMath {
     public static func globalBudget(prefill: Int, decode: Int, prefillEngineGPUs gp: Int, decodeEngineGPUs gd: Int,
                                     maxGPUBudget budget: Int, minEndpoint: Int) -> (prefill: Int, decode: Int) {
         guard budget >= 0 else { return (prefill, decode) }
-        let total = prefill * gp + decode * gd
+        // Saturating: the settings are checked (PlannerLimits), but these are public functions.
+        let total = prefill.saturatingMultiplied(by: gp).saturatingAdding(decode.saturatingMultiplied(by: gd))
         guard total > budget else { return (prefill, decode) }
-        if budget < minEndpoint * (gp + gd) { return (0, 0) }
+        if budget < minEndpoint.saturatingMultiplied(by: gp.saturatingAdding(gd)) { return (0, 0) }
         let scale = Double(budget) / Double(total)
+        // budget ≥ minEndpoint · (gp + gd) here, so neither difference can go below 0.
         let maxPrefill = floorDivision(budget - minEndpoint * gd, gp)
         let p = max(minEndpoint, min(maxPrefill, floorCount(Double(prefill) * scale)))
         let d = max(minEndpoint, floorDivision(budget - p * gp, gd))
@@ -127,7 +129,10 @@ public enum ScalingMath {
     /// GPU-hours one interval costs: (num_p · gp + num_d · gd) · interval / 3600.
     public static func gpuHours(prefill: Int, decode: Int, prefillEngineGPUs: Int, decodeEngineGPUs: Int,
                                 intervalSeconds: Int) -> Double {
-        Double(prefill * prefillEngineGPUs + decode * decodeEngineGPUs) * Double(intervalSeconds) / 3600
+        // In Doubles: worker counts come from etcd or a deployment, and their product with
+        // GPUs per engine must not overflow whatever they hold.
+        (Double(prefill) * Double(prefillEngineGPUs) + Double(decode) * Double(decodeEngineGPUs))
+            * Double(intervalSeconds) / 3600
     }
 
     // MARK: safe capacity (dryrun)

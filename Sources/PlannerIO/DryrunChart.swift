@@ -38,9 +38,9 @@ public enum DryrunChart {
         let budget = settings.hasBudget ? "\(settings.maxGPUBudget) GPUs" : "none"
         svg.text("Planner dryrun — predictor \(result.predictor.rawValue), mode \(settings.mode.rawValue), interval \(settings.intervalSeconds) s",
                  x: left, y: 28, size: 18, bold: true)
-        svg.text("SLA: TTFT \(DryrunReport.formatMS(settings.ttftMilliseconds)) ms, ITL \(DryrunReport.formatMS(settings.itlMilliseconds)) ms · "
-                 + "GPU budget \(budget) · \(String(format: "%.2f", result.gpuHours)) GPU-hours used "
-                 + "(fixed at the peak: \(String(format: "%.2f", result.peakAllocationGPUHours)))",
+        svg.text("SLA: TTFT \(NumberText.plain(settings.ttftMilliseconds)) ms, ITL \(NumberText.plain(settings.itlMilliseconds)) ms · "
+                 + "GPU budget \(budget) · \(NumberText.fixed(result.gpuHours, digits: 2)) GPU-hours used "
+                 + "(fixed at the peak: \(NumberText.fixed(result.peakAllocationGPUHours, digits: 2)))",
                  x: left, y: 50, size: 13, color: "#444")
 
         let mids = s.time.map { Double($0) + interval / 2 }

@@ -1,4 +1,5 @@
 import Foundation
+import PlannerCore
 
 /// Axis scales and tick placement for the dryrun chart.
 struct ChartScale {
@@ -53,7 +54,7 @@ struct ChartScale {
 func compactNumber(_ v: Double) -> String {
     let a = abs(v)
     func trimmed(_ x: Double, _ suffix: String) -> String {
-        let s = String(format: "%.2f", x)
+        let s = NumberText.fixed(x, digits: 2)
         var t = s
         while t.contains(".") && (t.hasSuffix("0") || t.hasSuffix(".")) { t.removeLast() }
         return t + suffix

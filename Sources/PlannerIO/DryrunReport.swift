@@ -34,7 +34,7 @@ public enum DryrunReport {
 
     static func ints(_ values: [Int]) -> String { "[" + values.map(String.init).joined(separator: ", ") + "]" }
 
-    static func doubles(_ values: [Double]) -> String { JSONText.array(values) }
+    static func doubles(_ values: [Double]) -> String { NumberText.jsonArray(values) }
 
     /// The one-screen summary `planner dryrun` always prints.
     public static func summary(_ result: DryrunResult, trace: String) -> String {
@@ -43,18 +43,18 @@ public enum DryrunReport {
         var lines: [String] = []
         lines.append("Dryrun of \(trace): \(n) intervals of \(s.intervalSeconds) s (\(span)), "
             + "predictor \(result.predictor.rawValue), mode \(s.mode.rawValue)")
-        lines.append("  SLA: TTFT \(formatMS(s.ttftMilliseconds)) ms, ITL \(formatMS(s.itlMilliseconds)) ms; "
+        lines.append("  SLA: TTFT \(NumberText.plain(s.ttftMilliseconds)) ms, ITL \(NumberText.plain(s.itlMilliseconds)) ms; "
             + "GPU budget \(s.hasBudget ? String(s.maxGPUBudget) : "none"), min_endpoint \(s.minEndpoint)")
         if let w = result.warmup, !w.isEmpty {
             lines.append("  warm-up: \(w.intervals.count) intervals fed to the predictors first")
         }
         let used = result.gpuHours, peak = result.peakAllocationGPUHours
-        lines.append(String(format: "  GPU-hours used:                %.2f", used))
+        lines.append("  GPU-hours used:                \(NumberText.fixed(used, digits: 2))")
         let pMax = result.series.numP.max() ?? 0, dMax = result.series.numD.max() ?? 0
-        var fixed = String(format: "  fixed allocation at the peak:  %.2f GPU-hours (%d prefill + %d decode workers throughout)",
-                           peak, pMax, dMax)
+        var fixed = "  fixed allocation at the peak:  \(NumberText.fixed(peak, digits: 2)) GPU-hours "
+            + "(\(pMax) prefill + \(dMax) decode workers throughout)"
         // Summed interval by interval, `used` can exceed `peak` by a rounding error.
-        if peak > 0 { fixed += String(format: "; planning saves %.0f%%", max(0, (1 - used / peak) * 100)) }
+        if peak > 0 { fixed += "; planning saves \(NumberText.fixed(max(0, (1 - used / peak) * 100), digits: 0))%" }
         lines.append(fixed)
         if s.mode.plansPrefill {
             lines.append("  prefill demand above safe capacity: \(result.prefillUnderCapacityIntervals) of \(n) intervals")
@@ -71,11 +71,9 @@ public enum DryrunReport {
         return lines.joined(separator: "\n")
     }
 
-    static func formatMS(_ v: Double) -> String { v == v.rounded() ? String(Int64(v)) : String(v) }
-
     static func formatDuration(_ seconds: Int) -> String {
         if seconds < 120 { return "\(seconds) s" }
-        if seconds < 2 * 3600 { return String(format: "%.1f min", Double(seconds) / 60) }
-        return String(format: "%.1f h", Double(seconds) / 3600)
+        if seconds < 2 * 3600 { return NumberText.fixed(Double(seconds) / 60, digits: 1) + " min" }
+        return NumberText.fixed(Double(seconds) / 3600, digits: 1) + " h"
     }
 }

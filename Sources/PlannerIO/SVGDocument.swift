@@ -1,3 +1,5 @@
+import PlannerCore
+
 /// A minimal SVG 1.1 writer: enough primitives for line charts, with text
 /// escaped and coordinates rounded to 0.1 px so files stay small.
 public struct SVGDocument {
@@ -102,10 +104,5 @@ public struct SVGDocument {
     }
 
     /// Coordinates with at most one decimal.
-    static func f(_ v: Double) -> String {
-        guard v.isFinite else { return "0" }
-        let r = (v * 10).rounded() / 10
-        if r == r.rounded() { return String(Int64(r)) }
-        return String(r)
-    }
+    static func f(_ v: Double) -> String { NumberText.rounded(v, decimals: 1, nonFinite: "0") }
 }

@@ -33,8 +33,8 @@ struct DryrunCommand: AsyncParsableCommand {
     var outputJson: String?
 
     func validate() throws {
-        if startNumP < 0 { throw ValidationError("--start-num-p must be 0 or more (got \(startNumP))") }
-        if startNumD < 0 { throw ValidationError("--start-num-d must be 0 or more (got \(startNumD))") }
+        try NumericFlag.check("--start-num-p", startNumP, PlannerLimits.replicas)
+        try NumericFlag.check("--start-num-d", startNumD, PlannerLimits.replicas)
     }
 
     // Failures print their one line on stderr in Planner.main().

@@ -1,3 +1,4 @@
+import ArgumentParser
 import PlannerCore
 import PlannerIO
 
@@ -6,11 +7,19 @@ import PlannerIO
 extension PlannerOptions {
     /// The decision engine over `profile`: interpolators at --resolution with
     /// --decode-interpolation, predictors from the --load-predictor flags.
+    /// A profile the interpolators cannot use (a numerical failure on extreme values) is
+    /// an error naming the profile directory.
     func decisionEngine(settings: PlannerSettings, profile: PerformanceProfile) throws -> PlannerDecisionEngine {
-        try PlannerDecisionEngine(
-            settings: settings, profile: profile,
-            predictor: predictor.configuration(intervalSeconds: settings.intervalSeconds),
-            decodeResolution: profileFlags.resolution, decodeMethod: profileFlags.decodeInterpolation)
+        do {
+            return try PlannerDecisionEngine(
+                settings: settings, profile: profile,
+                predictor: predictor.configuration(intervalSeconds: settings.intervalSeconds),
+                decodeResolution: profileFlags.resolution, decodeMethod: profileFlags.decodeInterpolation)
+        } catch let e as PlannerSettingsError {
+            throw ValidationError(e.description)
+        } catch {
+            throw ValidationError("profile \(profileFlags.profileResultsDir): \(error)")
+        }
     }
 
     /// The history in --load-predictor-warmup-trace, if given and usable; a trace that

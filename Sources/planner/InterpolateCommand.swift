@@ -35,9 +35,10 @@ struct InterpolateCommand: AsyncParsableCommand {
     var outputJson: String?
 
     func validate() throws {
-        for (flag, value) in [("--isl", isl), ("--osl", osl), ("--ttft", ttft), ("--itl", itl)] where !(value.isFinite && value > 0) {
-            throw ValidationError("\(flag) must be a positive number (got \(value))")
-        }
+        try NumericFlag.check("--isl", isl, PlannerLimits.tokens)
+        try NumericFlag.check("--osl", osl, PlannerLimits.tokens)
+        try NumericFlag.check("--ttft", ttft, PlannerLimits.latencyMilliseconds)
+        try NumericFlag.check("--itl", itl, PlannerLimits.latencyMilliseconds)
     }
 
     func run() async throws {
@@ -59,7 +60,7 @@ struct InterpolateCommand: AsyncParsableCommand {
     static func report(prefill: PrefillInterpolator, decode: DecodeInterpolator,
                        isl: Double, osl: Double, ttft: Double, itl: Double) -> String {
         var lines: [String] = []
-        let f2 = { (v: Double) in String(format: "%.2f", v) }
+        let f2 = { (v: Double) in NumberText.fixed(v, digits: 2) }
         let estTTFT = prefill.interpolateTTFT(isl), thpt = prefill.interpolateThroughputPerGPU(isl)
         lines.append("Prefill at ISL \(f2(isl)) tokens:")
         if estTTFT <= ttft {
@@ -84,7 +85,7 @@ struct InterpolateCommand: AsyncParsableCommand {
     /// decode xi, yi and the grids, one row per yi value.
     static func json(prefill: PrefillInterpolator, decode: DecodeInterpolator) -> String {
         let isl = linspace(prefill.islRange.lowerBound, prefill.islRange.upperBound, 200)
-        func list(_ a: some Sequence<Double>) -> String { JSONText.array(a) }
+        func list(_ a: some Sequence<Double>) -> String { NumberText.jsonArray(a) }
         func rows(_ grid: [Double]) -> String {
             let n = decode.resolution
             return "[" + (0..<n).map { list(grid[($0 * n)..<(($0 + 1) * n)]) }.joined(separator: ",\n  ") + "]"

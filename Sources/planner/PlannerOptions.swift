@@ -42,15 +42,12 @@ struct PredictorOptions: ParsableArguments {
 
     /// Runs for every command that includes these flags, before any file is read.
     func validate() throws {
-        for (flag, value) in [
-            ("--kalman-q-level", kalmanQLevel), ("--kalman-q-trend", kalmanQTrend), ("--kalman-r", kalmanR),
-        ] where !value.isFinite {
-            throw ValidationError("\(flag) must be a finite number (got \(value))")
-        }
+        try NumericFlag.check("--kalman-q-level", kalmanQLevel, PlannerLimits.kalmanNoise)
+        try NumericFlag.check("--kalman-q-trend", kalmanQTrend, PlannerLimits.kalmanNoise)
+        try NumericFlag.check("--kalman-r", kalmanR, PlannerLimits.kalmanNoise)
+        try NumericFlag.check("--kalman-min-points", kalmanMinPoints, PlannerLimits.kalmanMinPoints)
         // Prophet needs a few points per fit; fewer cannot separate trend from noise.
-        if prophetWindowSize < 5 {
-            throw ValidationError("--prophet-window-size must be at least 5 (got \(prophetWindowSize))")
-        }
+        try NumericFlag.check("--prophet-window-size", prophetWindowSize, PlannerLimits.prophetWindowSize)
     }
 }
 
@@ -66,9 +63,7 @@ struct ProfileOptions: ParsableArguments {
     var decodeInterpolation: DecodeInterpolationMethod = .cloughTocher
 
     func validate() throws {
-        guard (2...DecodeInterpolator.maxResolution).contains(resolution) else {
-            throw ValidationError("--resolution must be between 2 and \(DecodeInterpolator.maxResolution) (got \(resolution))")
-        }
+        try NumericFlag.check("--resolution", resolution, IntegerLimits(2...DecodeInterpolator.maxResolution))
     }
 }
 

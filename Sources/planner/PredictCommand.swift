@@ -31,9 +31,7 @@ struct PredictCommand: AsyncParsableCommand {
     @OptionGroup var predictor: PredictorOptions
 
     func validate() throws {
-        guard adjustmentInterval > 0 else {
-            throw ValidationError("--adjustment-interval must be a positive number of seconds (got \(adjustmentInterval))")
-        }
+        try NumericFlag.check("--adjustment-interval", adjustmentInterval, PlannerLimits.intervalSeconds)
     }
 
     func run() async throws {
@@ -60,8 +58,8 @@ struct PredictCommand: AsyncParsableCommand {
     /// INTERFACES.md's key order; non-finite numbers (never produced by the
     /// predictors, but a trace could hold them) become null to keep the JSON valid.
     static func json(_ result: BacktestResult, field: LoadSeriesField) -> String {
-        func number(_ x: Double) -> String { JSONText.number(x) }
-        func array(_ xs: [Double]) -> String { JSONText.array(xs) }
+        func number(_ x: Double) -> String { NumberText.json(x) }
+        func array(_ xs: [Double]) -> String { NumberText.jsonArray(xs) }
         return """
         {"field": "\(field.rawValue)", "series": \(array(result.series)), \
         "predictions": \(array(result.predictions)), "mae": \(number(result.errors.mae)), \

@@ -63,12 +63,10 @@ struct RunCommand: AsyncParsableCommand {
     var maxIntervals: Int = 0
 
     func validate() throws {
-        if metricReportingPrometheusPort < 0 || metricReportingPrometheusPort > 65535 {
-            throw ValidationError("--metric-reporting-prometheus-port must be 0..65535 (got \(metricReportingPrometheusPort))")
-        }
-        if maxIntervals < 0 { throw ValidationError("--max-intervals must be 0 or more (got \(maxIntervals))") }
-        if !(prometheusTimeout > 0) { throw ValidationError("--prometheus-timeout must be positive (got \(prometheusTimeout))") }
-        if leaderTtl < 1 { throw ValidationError("--leader-ttl must be at least 1 s (got \(leaderTtl))") }
+        try NumericFlag.check("--metric-reporting-prometheus-port", metricReportingPrometheusPort, PlannerLimits.port)
+        try NumericFlag.check("--max-intervals", maxIntervals, NumericFlag.intervalCount)
+        try NumericFlag.check("--prometheus-timeout", prometheusTimeout, PlannerLimits.waitSeconds)
+        try NumericFlag.check("--leader-ttl", leaderTtl, PlannerLimits.leaseSeconds)
     }
 
     func run() async throws {

@@ -33,9 +33,7 @@ struct VirtualClientCommand: AsyncParsableCommand {
     var retryInterval: Double = 2
 
     func validate() throws {
-        guard retryInterval > 0, retryInterval.isFinite else {
-            throw ValidationError("--retry-interval must be a positive number of seconds, got \(retryInterval)")
-        }
+        try NumericFlag.check("--retry-interval", retryInterval, PlannerLimits.waitSeconds)
     }
 
     func run() async throws {
@@ -74,7 +72,7 @@ struct VirtualClientCommand: AsyncParsableCommand {
                 try await client.wait()
             } catch let error as EtcdError {
                 Self.report("virtual-client: \(error); retrying in \(retryInterval) s")
-                try await Task.sleep(nanoseconds: UInt64(retryInterval * 1e9))
+                try await Task.sleep(nanoseconds: UInt64(CheckedNumber.nanoseconds(seconds: retryInterval)))
             }
         }
     }

@@ -114,10 +114,10 @@ final class DryrunChartTests: XCTestCase {
 
     func testJSONNumbersRoundTrip() {
         for v in [0.1, 1.0 / 3, 1e-7, 123456789.123, 4123474.0545139313] {
-            XCTAssertEqual(Double(JSONText.number(v)), v)
+            XCTAssertEqual(Double(NumberText.json(v)), v)
         }
-        XCTAssertEqual(JSONText.number(162), "162")
-        XCTAssertEqual(JSONText.number(.nan), "null")
+        XCTAssertEqual(NumberText.json(162), "162")
+        XCTAssertEqual(NumberText.json(.nan), "null")
     }
 
     func testSummaryNamesTheFigures() {

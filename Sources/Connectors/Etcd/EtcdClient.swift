@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import PlannerCore
 
 /// One HTTP client for every etcd call of the process. A global is never deinitialised, which
 /// matters because async-http-client insists on an explicit shutdown before deinit.
@@ -136,7 +137,7 @@ public final class EtcdClient: @unchecked Sendable {
         var failures: [EtcdEndpointFailure] = []
         let count = endpoints.urls.count
         for round in 0..<max(1, configuration.retryRounds) {
-            if round > 0 { try await Task.sleep(nanoseconds: UInt64(configuration.retryBackoffSeconds * 1e9)) }
+            if round > 0 { try await Task.sleep(nanoseconds: UInt64(CheckedNumber.nanoseconds(seconds: configuration.retryBackoffSeconds))) }
             let first = startIndex()
             for offset in 0..<count {
                 let index = (first + offset) % count
@@ -166,7 +167,7 @@ public final class EtcdClient: @unchecked Sendable {
         let bytes: ByteBuffer
         do {
             let request = Self.request(url: endpoint + prefix + path, payload: payload)
-            let timeout = TimeAmount.milliseconds(Int64(configuration.requestTimeoutSeconds * 1000))
+            let timeout = TimeAmount.nanoseconds(CheckedNumber.nanoseconds(seconds: configuration.requestTimeoutSeconds))
             response = try await etcdHTTPClient.execute(request, timeout: timeout, logger: nil)
             bytes = try await response.body.collect(upTo: 64 << 20)
         } catch {

@@ -1,4 +1,5 @@
 import Foundation
+import PlannerCore
 
 /// One key of etcd as the JSON gateway returns it (keys and values arrive base64-encoded,
 /// 64-bit integers as decimal strings, and fields equal to zero are left out).
@@ -52,11 +53,10 @@ enum EtcdJSON {
         return String(decoding: data, as: UTF8.self)
     }
 
-    /// int64 fields come as strings (protobuf JSON mapping), but accept numbers too.
+    /// int64 fields come as strings (protobuf JSON mapping), but accept numbers too;
+    /// nil for anything that is not an exact integer within Int64.
     static func int64(_ any: Any?) -> Int64? {
-        if let text = any as? String { return Int64(text) }
-        if let number = any as? NSNumber { return number.int64Value }
-        return nil
+        CheckedNumber.exactInt(any).map(Int64.init)
     }
 
     /// The `range_end` that selects every key starting with `prefix`: the prefix with its

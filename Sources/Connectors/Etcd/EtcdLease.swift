@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import PlannerCore
 
 /// A lease granted by etcd: keys attached to it vanish when it is not kept alive for `ttlSeconds`.
 public struct EtcdLease: Sendable, Equatable {
@@ -62,7 +63,7 @@ extension EtcdClient {
     private func firstLine<T: Sendable>(_ operation: String, endpoint: String, path: String, payload: Data,
                                         read: @Sendable ([String: Any]) -> T) async throws -> T {
         let request = Self.request(url: endpoint + currentAPIPrefix() + path, payload: payload)
-        let timeout = TimeAmount.milliseconds(Int64(configuration.requestTimeoutSeconds * 1000))
+        let timeout = TimeAmount.nanoseconds(CheckedNumber.nanoseconds(seconds: configuration.requestTimeoutSeconds))
         let response = try await etcdHTTPClient.execute(request, timeout: timeout, logger: nil)
         var lines = EtcdLineSplitter()
         for try await chunk in response.body {
@@ -91,7 +92,7 @@ func raceTimeout<T: Sendable>(_ seconds: Double, _ body: @escaping @Sendable () 
     try await withThrowingTaskGroup(of: T?.self) { group in
         group.addTask { try await body() }
         group.addTask {
-            try await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1e9))
+            try await Task.sleep(nanoseconds: UInt64(CheckedNumber.nanoseconds(seconds: seconds)))
             return nil
         }
         let first = try await group.next() ?? nil

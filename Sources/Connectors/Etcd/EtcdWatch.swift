@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import PlannerCore
 
 /// A change seen by a watch.
 public struct EtcdWatchEvent: Sendable, Equatable {
@@ -42,7 +43,7 @@ extension EtcdClient {
     private func watchWithFailover(key: String, prefix: Bool, afterRevision: Int64) async throws -> EtcdWatchResult? {
         let operation = "watch \(key)"
         var create: [String: Any] = ["key": EtcdJSON.encodeBase64(key),
-                                     "start_revision": String(afterRevision + 1)]
+                                     "start_revision": String(afterRevision == .max ? .max : afterRevision + 1)]
         if prefix { create["range_end"] = EtcdJSON.encodeBase64(bytes: EtcdJSON.prefixRangeEnd(key)) }
         let payload = try JSONSerialization.data(withJSONObject: ["create_request": create])
         let deadline: NIODeadline = .now() + .hours(24 * 365)
@@ -67,7 +68,7 @@ extension EtcdClient {
                 }
                 index = (index + 1) % count
                 if index == startIndex() || failures.count % count == 0 {
-                    try await Task.sleep(nanoseconds: UInt64(configuration.retryBackoffSeconds * 1e9))
+                    try await Task.sleep(nanoseconds: UInt64(CheckedNumber.nanoseconds(seconds: configuration.retryBackoffSeconds)))
                 }
             }
         }

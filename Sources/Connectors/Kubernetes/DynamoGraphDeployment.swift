@@ -71,11 +71,22 @@ public struct DynamoGraphDeployment {
         return desired == updated && updated == (readyReplicas(service: service) ?? desired)
     }
 
-    /// GPUs per worker of a service: `resources.limits.gpu`, else `resources.requests.gpu`.
-    public func gpusPerWorker(service: String) -> Int? {
+    /// GPUs per worker of a service: `resources.limits.gpu`, else `resources.requests.gpu`;
+    /// nil when neither is declared. A declared value outside `PlannerLimits.gpusPerEngine`
+    /// (or not an integer) is an error naming the field.
+    public func gpusPerWorker(service: String) throws -> Int? {
         let resources = services[service]?["resources"] as? [String: Any]
-        return Self.int((resources?["limits"] as? [String: Any])?["gpu"])
-            ?? Self.int((resources?["requests"] as? [String: Any])?["gpu"])
+        for kind in ["limits", "requests"] {
+            guard let raw = (resources?[kind] as? [String: Any])?["gpu"] else { continue }
+            let field = "\(name) spec.services.\(service).resources.\(kind).gpu"
+            guard let gpus = Self.int(raw) else {
+                throw KubernetesError.deployment("\(field) must be \(PlannerLimits.gpusPerEngine.expected), got `\(raw)`")
+            }
+            do { return try PlannerLimits.gpusPerEngine.check(gpus, name: field) } catch let e as NumberOutOfRange {
+                throw KubernetesError.deployment(e.description)
+            }
+        }
+        return nil
     }
 
     /// The served model name from the service's container args.
@@ -102,12 +113,7 @@ public struct DynamoGraphDeployment {
         ((object["status"] as? [String: Any])?["services"] as? [String: Any])?[service] as? [String: Any]
     }
 
-    static func int(_ v: Any?) -> Int? {
-        switch v {
-        case let i as Int: return i
-        case let d as Double where d.rounded() == d: return Int(d)
-        case let s as String: return Int(s)
-        default: return nil
-        }
-    }
+    /// An integer field; nil for anything that is not an exact integer within Int
+    /// (a JSON number of 2^63 or more, a fraction, text).
+    static func int(_ v: Any?) -> Int? { CheckedNumber.exactInt(v) }
 }

@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOSSL
+import PlannerCore
 
 /// Errors of the Kubernetes connector. API failures carry the HTTP status, the
 /// method and the resource path, and the API's own `Status.message`.
@@ -23,7 +24,7 @@ public enum KubernetesError: Error, CustomStringConvertible, Equatable {
         case let .malformed(resource, detail): return "unreadable Kubernetes object \(resource): \(detail)"
         case let .deployment(m): return "DynamoGraphDeployment: \(m)"
         case let .readinessTimeout(resource, seconds):
-            return "\(resource) did not become ready within \(Int(seconds)) s"
+            return "\(resource) did not become ready within \(NumberText.plain(seconds)) s"
         }
     }
 
@@ -42,7 +43,7 @@ public final class KubernetesAPIClient: @unchecked Sendable {
 
     public init(configuration: KubernetesAPIConfiguration, timeoutSeconds: Double = 30) throws {
         self.configuration = configuration
-        self.timeout = .nanoseconds(Int64(timeoutSeconds * 1e9))
+        self.timeout = .nanoseconds(CheckedNumber.nanoseconds(seconds: timeoutSeconds))
         var tls = TLSConfiguration.makeClientConfiguration()
         do {
             if let ca = configuration.certificateAuthorityPEM {

@@ -75,7 +75,8 @@ public final class KubernetesConnector: PlannerConnector, @unchecked Sendable {
     public func gpusPerWorker() async throws -> (prefill: Int?, decode: Int?) {
         let dgd = try await deployment()
         func gpus(_ c: ComponentType) throws -> Int? {
-            try dgd.serviceName(for: c, backend: backend).flatMap { dgd.gpusPerWorker(service: $0) }
+            guard let name = try dgd.serviceName(for: c, backend: backend) else { return nil }
+            return try dgd.gpusPerWorker(service: name)
         }
         return (try gpus(.prefill), try gpus(.decode))
     }
@@ -131,13 +132,13 @@ public final class KubernetesConnector: PlannerConnector, @unchecked Sendable {
     public func addComponent(_ component: ComponentType, blocking: Bool) async throws {
         let counts = try await currentWorkerCounts()
         let current = component == .prefill ? counts.prefill : counts.decode
-        try await setComponentReplicas([TargetReplica(component: component, replicas: current + 1)], blocking: blocking)
+        try await setComponentReplicas([TargetReplica(component: component, replicas: current.saturatingAdding(1))], blocking: blocking)
     }
 
     public func removeComponent(_ component: ComponentType, blocking: Bool) async throws {
         let counts = try await currentWorkerCounts()
         let current = component == .prefill ? counts.prefill : counts.decode
-        try await setComponentReplicas([TargetReplica(component: component, replicas: max(0, current - 1))], blocking: blocking)
+        try await setComponentReplicas([TargetReplica(component: component, replicas: max(0, current.saturatingAdding(-1)))], blocking: blocking)
     }
 
     /// Polls until the Ready condition is "True" and the planned services are stable.
@@ -146,7 +147,7 @@ public final class KubernetesConnector: PlannerConnector, @unchecked Sendable {
             let dgd = try await deployment()
             let services = try requiredComponents.compactMap { try dgd.serviceName(for: $0, backend: backend) }
             if dgd.isReady && services.allSatisfy({ dgd.isStable(service: $0) }) { return }
-            if attempt + 1 < maxPolls { try? await Task.sleep(nanoseconds: UInt64(pollSeconds * 1e9)) }
+            if attempt + 1 < maxPolls { try? await Task.sleep(nanoseconds: UInt64(CheckedNumber.nanoseconds(seconds: pollSeconds))) }
             if Task.isCancelled { break }
         }
         throw KubernetesError.readinessTimeout(resource: "dynamographdeployments/\(deploymentName)",

@@ -64,7 +64,7 @@ public final class PrometheusQueryClient: MetricsSource, @unchecked Sendable {
         let url = endpoint + "/api/v1/query?query=" + encoded
         var request = HTTPClientRequest(url: url)
         request.headers.add(name: "Accept", value: "application/json")
-        let timeout = TimeAmount.nanoseconds(Int64(timeoutSeconds * 1e9))
+        let timeout = TimeAmount.nanoseconds(CheckedNumber.nanoseconds(seconds: timeoutSeconds))
         let response: HTTPClientResponse
         let body: ByteBuffer
         do {

@@ -25,29 +25,44 @@ enum PlannerProcess {
         }
     }
 
-    /// Output goes to files, not pipes, so a chatty child can never block on a full pipe;
-    /// a child still running after `timeout` seconds is killed and the test fails.
+    /// A started planner. Output goes to files, not pipes, so a chatty child can never block
+    /// on a full pipe; the files are removed when this is released.
+    final class Launched {
+        let process = Process()
+        let directory: URL
+
+        init(_ arguments: [String], environment: [String: String]? = nil) throws {
+            directory = FileManager.default.temporaryDirectory.appendingPathComponent("planner-cli-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            FileManager.default.createFile(atPath: outURL.path, contents: nil)
+            FileManager.default.createFile(atPath: errURL.path, contents: nil)
+            let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
+            defer { try? out.close(); try? err.close() }
+            process.executableURL = executable
+            process.arguments = arguments
+            process.currentDirectoryURL = repositoryRoot
+            if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
+            process.standardInput = FileHandle.nullDevice
+            process.standardOutput = out
+            process.standardError = err
+            try process.run()
+        }
+
+        deinit { try? FileManager.default.removeItem(at: directory) }
+
+        private var outURL: URL { directory.appendingPathComponent("stdout") }
+        private var errURL: URL { directory.appendingPathComponent("stderr") }
+        var stdout: String { (try? String(contentsOf: outURL, encoding: .utf8)) ?? "" }
+        var stderr: String { (try? String(contentsOf: errURL, encoding: .utf8)) ?? "" }
+    }
+
+    /// Runs the planner to its end; a child still running after `timeout` seconds is killed
+    /// and the test fails.
     static func run(_ arguments: [String], timeout: TimeInterval = 120,
                     file: StaticString = #filePath, line: UInt = #line) throws -> Outcome {
         try requireExecutable()
-        let directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("planner-cli-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let outURL = directory.appendingPathComponent("stdout"), errURL = directory.appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
-        defer { try? out.close(); try? err.close() }
-
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.currentDirectoryURL = repositoryRoot
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
+        let launched = try Launched(arguments)
+        let process = launched.process
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning && Date() < deadline { usleep(20_000) }
         if process.isRunning {
@@ -56,8 +71,6 @@ enum PlannerProcess {
             XCTFail("planner \(arguments.joined(separator: " ")) still running after \(timeout) s; killed", file: file, line: line)
         }
         process.waitUntilExit()
-        return Outcome(status: process.terminationStatus,
-                       stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
-                       stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
+        return Outcome(status: process.terminationStatus, stdout: launched.stdout, stderr: launched.stderr)
     }
 }

@@ -35,8 +35,14 @@ public struct PlannerSettings: Equatable, Sendable {
     public var itlMilliseconds: Double = 50
     /// Most GPUs the planned components may use together; any negative value means no limit.
     public var maxGPUBudget: Int = 8
+    /// Fewest GPUs the planned components use together (a floor; negative: none).
+    /// Equal to `maxGPUBudget`, it pins the total and only the prefill/decode split moves.
+    public var minGPUBudget: Int = -1
     /// Fewest replicas of each planned component (unless the budget cannot afford even that).
     public var minEndpoint: Int = 1
+    /// Per-component floors replacing `minEndpoint` for that component when set.
+    public var prefillMinEndpoint: Int?
+    public var decodeMinEndpoint: Int?
     public var prefillEngineGPUs: Int = 1
     public var decodeEngineGPUs: Int = 1
     public var mode: PlannerMode = .disagg
@@ -46,8 +52,17 @@ public struct PlannerSettings: Equatable, Sendable {
 
     public init() {}
 
+    /// Bound on the replica and GPU counts added with Dynamo 1.x's settings, so that
+    /// floors times GPUs per engine stay far from overflow.
+    public static let largestCount = 1 << 30
+
     /// True when `maxGPUBudget` limits anything.
     public var hasBudget: Bool { maxGPUBudget >= 0 }
+
+    /// The prefill floor in effect: `prefillMinEndpoint`, else `minEndpoint`.
+    public var effectivePrefillMinEndpoint: Int { prefillMinEndpoint ?? minEndpoint }
+    /// The decode floor in effect: `decodeMinEndpoint`, else `minEndpoint`.
+    public var effectiveDecodeMinEndpoint: Int { decodeMinEndpoint ?? minEndpoint }
 
     /// Rejects settings the maths cannot work with. A budget below `minEndpoint`
     /// is not an error (it yields zero replicas and a warning, as the reference).
@@ -65,6 +80,24 @@ public struct PlannerSettings: Equatable, Sendable {
         if minEndpoint < 0 {
             throw PlannerSettingsError(setting: "--min-endpoint", message: "must be 0 or more, got \(minEndpoint)")
         }
+        for (flag, value) in [("--prefill-min-endpoint", prefillMinEndpoint), ("--decode-min-endpoint", decodeMinEndpoint)] {
+            if let value, !(1...Self.largestCount).contains(value) {
+                throw PlannerSettingsError(setting: flag, message: "must be between 1 and \(Self.largestCount) when set, got \(value)")
+            }
+        }
+        if minGPUBudget > Self.largestCount {
+            throw PlannerSettingsError(setting: "--min-gpu-budget", message: "must be at most \(Self.largestCount) (or negative: no floor), got \(minGPUBudget)")
+        }
+        if mode == .prefill, decodeMinEndpoint != nil {
+            throw PlannerSettingsError(setting: "--decode-min-endpoint", message: "has no effect in mode prefill; leave it unset")
+        }
+        if mode == .decode, prefillMinEndpoint != nil {
+            throw PlannerSettingsError(setting: "--prefill-min-endpoint", message: "has no effect in mode decode; leave it unset")
+        }
+        if minGPUBudget >= 0, maxGPUBudget >= 0, minGPUBudget > maxGPUBudget {
+            throw PlannerSettingsError(setting: "--min-gpu-budget",
+                                       message: "must not exceed --max-gpu-budget (\(minGPUBudget) > \(maxGPUBudget))")
+        }
         if prefillEngineGPUs <= 0 {
             throw PlannerSettingsError(setting: "--prefill-engine-num-gpu", message: "must be at least 1, got \(prefillEngineGPUs)")
         }
@@ -77,8 +110,9 @@ public struct PlannerSettings: Equatable, Sendable {
     /// components, or nil when it can (or there is no budget).
     public var budgetBelowMinimumWarning: String? {
         guard hasBudget else { return nil }
-        let minimum = minEndpoint * ((mode.plansPrefill ? prefillEngineGPUs : 0) + (mode.plansDecode ? decodeEngineGPUs : 0))
+        let minimum = (mode.plansPrefill ? effectivePrefillMinEndpoint * prefillEngineGPUs : 0)
+            + (mode.plansDecode ? effectiveDecodeMinEndpoint * decodeEngineGPUs : 0)
         guard maxGPUBudget < minimum else { return nil }
-        return "GPU budget \(maxGPUBudget) is below the \(minimum) GPUs that --min-endpoint \(minEndpoint) needs in mode \(mode.rawValue); every decision scales to zero replicas"
+        return "GPU budget \(maxGPUBudget) is below the \(minimum) GPUs that the minimum endpoints (prefill \(effectivePrefillMinEndpoint), decode \(effectiveDecodeMinEndpoint)) need in mode \(mode.rawValue); every decision scales to zero replicas"
     }
 }

@@ -45,6 +45,7 @@ let package = Package(
             dependencies: [
                 "PlannerCore", "CPlannerZlib",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
             ],
             linkerSettings: [.linkedLibrary("z")]
         ),
@@ -73,11 +74,24 @@ let package = Package(
         .executableTarget(
             name: "planner-bench",
             dependencies: [
-                "PlannerNumerics", "PlannerCore", "PlannerIO", "Connectors",
+                "PlannerNumerics", "PlannerCore", "PlannerIO", "Connectors", "HTTPTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks"
+        ),
+        // The fake HTTP server of tests and benchmarks (frontend, Prometheus, Kubernetes API
+        // stand-ins); the planner's own endpoints use Connectors' PlannerHTTPServer.
+        .target(
+            name: "HTTPTestSupport",
+            dependencies: [
+                "Connectors",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            path: "Tests/Support/HTTPTestSupport"
         ),
         .testTarget(name: "NumericsTests", dependencies: ["PlannerNumerics", "CNumerics"]),
         .testTarget(name: "PlannerCoreTests", dependencies: ["PlannerCore", "PlannerIO"]),
@@ -85,16 +99,18 @@ let package = Package(
         .testTarget(
             name: "ConnectorsTests",
             dependencies: [
-                "Connectors", "PlannerCore",
+                "Connectors", "PlannerCore", "HTTPTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "Connectors", "PlannerCore", "PlannerIO",
+                "Connectors", "PlannerCore", "PlannerIO", "HTTPTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

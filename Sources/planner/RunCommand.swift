@@ -67,6 +67,12 @@ struct RunCommand: AsyncParsableCommand, ConfigurableCommand {
     @Option(help: "Stop after this many intervals (0: run until SIGINT/SIGTERM).")
     var maxIntervals: Int = 0
 
+    @Option(help: "Write a self-contained HTML report of the run here (rewritten every --report-interval-hours and at exit).")
+    var report: String?
+
+    @Option(help: "Hours of planner time between rewrites of --report.")
+    var reportIntervalHours: Double = 24
+
     @OptionGroup var prometheusAccess: PrometheusAccessOptions
 
     @OptionGroup var serving: ServingOptions
@@ -87,6 +93,9 @@ struct RunCommand: AsyncParsableCommand, ConfigurableCommand {
         if maxIntervals < 0 { throw ValidationError("--max-intervals must be 0 or more (got \(maxIntervals))") }
         if !(prometheusTimeout > 0) { throw ValidationError("--prometheus-timeout must be positive (got \(prometheusTimeout))") }
         if leaderTtl < 1 { throw ValidationError("--leader-ttl must be at least 1 s (got \(leaderTtl))") }
+        if !(reportIntervalHours.isFinite && reportIntervalHours > 0 && reportIntervalHours <= 8760) {
+            throw ValidationError("--report-interval-hours must be a number of hours in (0, 8760] (got \(reportIntervalHours))")
+        }
     }
 
     func run() async throws {
@@ -122,6 +131,14 @@ struct RunCommand: AsyncParsableCommand, ConfigurableCommand {
                                                 namespace: namespace, timeoutSeconds: prometheusTimeout, access: access)
         let controls = PlannerControls(settings: engine.settings)
         let reporter = PlannerMetricsReporter(settings: engine.settings, advisory: advisory, controls: controls)
+        var recorder: LiveReportRecorder?
+        if let report {
+            try OutputPath.checkWritable(report, what: "HTML report")
+            recorder = LiveReportRecorder(path: report, everyHours: reportIntervalHours, settings: engine.settings,
+                                          configuration: Self.configSchema.renderYAML(self),
+                                          warn: { logger.warning("report not written: \($0)") })
+        }
+        let sink = PlannerStateSinks([reporter] + (recorder.map { [$0] } ?? []))
         var servers: [PlannerHTTPServer] = []
         if metricReportingPrometheusPort > 0 {
             servers.append(try await reporter.serve(host: serving.metricReportingHost, port: metricReportingPrometheusPort))
@@ -138,7 +155,7 @@ struct RunCommand: AsyncParsableCommand, ConfigurableCommand {
         if advisory, environment == .virtual {
             publisher = try AdvisoryKeysPublisher(namespace: namespace)
         }
-        let live = LivePlanner(engine: engine, metrics: metrics, connector: setup.connector, sink: reporter,
+        let live = LivePlanner(engine: engine, metrics: metrics, connector: setup.connector, sink: sink,
                                noOperation: noOperation || advisory, initialWorkers: initial,
                                advisory: publisher, controls: controls)
         reporter.publish(live.state, intervalSeconds: settings.intervalSeconds)
@@ -149,6 +166,7 @@ struct RunCommand: AsyncParsableCommand, ConfigurableCommand {
         let signals = Self.onTerminationSignals { live.requestStop() }
         await live.run(maxIntervals: maxIntervals > 0 ? maxIntervals : nil)
         signals.forEach { $0.cancel() }
+        recorder?.write()
         await setup.leader?.resign()
         for server in servers { await server.stop() }
     }

@@ -101,10 +101,12 @@ extension ConfigField {
                     render: { $0[keyPath: key].map(String.init) ?? "null" })
     }
 
+    /// A number obeying `rule`; with `nullKeepsDefault`, null leaves the value as it is.
     public static func number(_ name: String, _ key: WritableKeyPath<Root, Double>, flag: String?, aliases: [String] = [],
-                              rule: ConfigNumberRule, help: String) -> ConfigField {
+                              rule: ConfigNumberRule, nullKeepsDefault: Bool = false, help: String) -> ConfigField {
         ConfigField(name: name, aliases: aliases, flag: flag, help: help,
                     apply: { root, node, at in
+                        if nullKeepsDefault, case .null = node.value { return }
                         let v: Double
                         switch node.value {
                         case .int(let i): v = Double(i)

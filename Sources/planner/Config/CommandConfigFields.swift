@@ -24,6 +24,9 @@ extension RunCommand {
                      help: "virtual: campaign for leadership in etcd."),
             .integer("leader_ttl", \.leaderTtl, flag: "--leader-ttl", range: 1...86_400,
                      help: "virtual: seconds the leader's lease lives without renewal."),
+            .optionalText("report", \.report, flag: "--report", help: "Write the self-contained HTML report of the run here."),
+            .number("report_interval_hours", \.reportIntervalHours, flag: "--report-interval-hours", rule: .range(0.001...8760),
+                    nullKeepsDefault: true, help: "Hours of planner time between rewrites of the report (null: the default)."),
             .integer("max_intervals", \.maxIntervals, flag: "--max-intervals", range: 0...PlannerSettings.largestCount,
                      help: "Stop after this many intervals (0: until SIGINT/SIGTERM)."),
         ]

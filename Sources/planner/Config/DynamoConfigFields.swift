@@ -28,7 +28,6 @@ enum DynamoConfigFields {
         NotImplementedField("decode_scale_up_kv_rate"),
         NotImplementedField("decode_scale_down_kv_rate"),
         NotImplementedField("total_gpu_power_limit"),
-        NotImplementedField("report_interval_hours"),
         NotImplementedField("report_output_dir"),
         NotImplementedField("report_filename"),
         NotImplementedField("report_write_gzip_log"),

@@ -62,6 +62,7 @@ final class ConfigCommandLineTests: XCTestCase {
             ("mode: agg\n", "bad.yaml:1: mode: must be one of disagg, prefill, decode (got 'agg')"),
             ("min_gpu_budget: 9\nmax_gpu_budget: 8\n", "--min-gpu-budget: must not exceed --max-gpu-budget"),
             ("resolution: 1e300\n", "bad.yaml:1: resolution: expected an integer"),
+            ("ttft: 1e19\n", "bad.yaml:1: ttft: must be greater than 0 and at most"),
         ]
         for (text, message) in cases {
             try text.write(to: file, atomically: true, encoding: .utf8)
@@ -94,5 +95,44 @@ final class ConfigCommandLineTests: XCTestCase {
         let p = try XCTUnwrap(json["num_p"] as? [Int]), d = try XCTUnwrap(json["num_d"] as? [Int])
         for k in 1..<p.count { XCTAssertEqual(p[k] + d[k], 6, "interval \(k): \(p[k]) + \(d[k])") }
         XCTAssertGreaterThan(Set(zip(p.dropFirst(), d.dropFirst()).map { "\($0)/\($1)" }).count, 1, "the split moves with the load")
+    }
+
+    /// Every numeric field of both commands, one at a time, with the values issue 11 lists:
+    /// refused with a line on stderr or accepted, never a trap. The profile directory does
+    /// not exist, so an accepted config ends quickly with that error.
+    func testEveryNumericFieldWithExtremeValuesNeverTraps() throws {
+        let printed = try PlannerProcess.run(["config", "--print-defaults"])
+        // (field, the command that uses it): shared and dryrun fields through dryrun, run's own through run.
+        var runOnly = false
+        let numeric = printed.stdout.split(separator: "\n").compactMap { line -> (String, Bool)? in
+            if line.hasPrefix("# --- ") { runOnly = line.contains("run only") }
+            let parts = line.split(separator: ":", maxSplits: 1)
+            guard parts.count == 2, !line.hasPrefix("#"), Double(parts[1].trimmingCharacters(in: .whitespaces)) != nil else { return nil }
+            return (String(parts[0]), runOnly)
+        }
+        XCTAssertGreaterThan(numeric.count, 15, printed.stdout)
+        // The values of issue 11 that reach a different code path (integers past 2^30 are all refused alike).
+        let values = ["0", "-1", "9223372036854775807", "1e19", "1e308", ".inf", ".nan", "1e-320"]
+        let commands = [["dryrun", "--dataset", "data/traces/mooncake_conversation.jsonl"],
+                        ["run", "--environment", "virtual", "--model-name", "m"]]
+        let cases = numeric.flatMap { field in values.map { (field: field.0, runField: field.1, value: $0) } }
+        let failures = NSLock()
+        var problems: [String] = []
+        DispatchQueue.concurrentPerform(iterations: cases.count) { i in
+            let c = cases[i]
+            let file = scratch.appendingPathComponent("extreme-\(i).yaml")
+            do {
+                try "\(c.field): \(c.value)\n".write(to: file, atomically: true, encoding: .utf8)
+                let command = commands[c.runField ? 1 : 0]
+                let outcome = try PlannerProcess.run(command + ["--config", file.path, "--profile-results-dir", "/nonexistent-profile"],
+                                                     timeout: 30)
+                if outcome.status >= 128 || outcome.status == 0 || outcome.stderr.isEmpty {
+                    failures.withLock { problems.append("\(command[0]) \(c.field): \(c.value) → exit \(outcome.status): \(outcome.stderr)") }
+                }
+            } catch {
+                failures.withLock { problems.append("\(c.field): \(c.value): \(error)") }
+            }
+        }
+        XCTAssertEqual(problems, [], "each must be refused or accepted with a message, never trap")
     }
 }

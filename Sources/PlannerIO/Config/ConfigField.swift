@@ -61,6 +61,8 @@ public struct ConfigLocation {
 public enum ConfigNumberRule: Sendable {
     case any
     case positive
+    /// Greater than 0 and at most the bound.
+    case positiveAtMost(Double)
     case nonNegative
     case range(ClosedRange<Double>)
 
@@ -69,6 +71,7 @@ public enum ConfigNumberRule: Sendable {
         switch self {
         case .any: return nil
         case .positive: return v > 0 ? nil : "must be greater than 0"
+        case .positiveAtMost(let m): return v > 0 && v <= m ? nil : "must be greater than 0 and at most \(YAMLText.number(m))"
         case .nonNegative: return v >= 0 ? nil : "must be 0 or more"
         case .range(let r): return r.contains(v) ? nil : "must be between \(YAMLText.number(r.lowerBound)) and \(YAMLText.number(r.upperBound))"
         }

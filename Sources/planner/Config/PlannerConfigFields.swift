@@ -40,8 +40,9 @@ extension PlannerOptions {
         .integer("throughput_adjustment_interval_seconds", \.adjustmentInterval, flag: "--adjustment-interval",
                  aliases: ["throughput_adjustment_interval", "adjustment_interval"], range: 1...31_536_000,
                  help: "Seconds between scaling decisions."),
-        .number("ttft_ms", \.ttft, flag: "--ttft", aliases: ["ttft"], rule: .positive, help: "Target time to first token (ms)."),
-        .number("itl_ms", \.itl, flag: "--itl", aliases: ["itl"], rule: .positive, help: "Target inter-token latency (ms)."),
+        // An SLA beyond 10^9 ms (11 days) is a typo, and refusing it keeps every later conversion safe.
+        .number("ttft_ms", \.ttft, flag: "--ttft", aliases: ["ttft"], rule: .positiveAtMost(1e9), help: "Target time to first token (ms)."),
+        .number("itl_ms", \.itl, flag: "--itl", aliases: ["itl"], rule: .positiveAtMost(1e9), help: "Target inter-token latency (ms)."),
         .integer("max_gpu_budget", \.maxGPUBudget, flag: "--max-gpu-budget", range: -1...PlannerSettings.largestCount,
                  help: "Most GPUs prefill and decode together may use (-1: no limit)."),
         .integer("min_gpu_budget", \.minGPUBudget, flag: "--min-gpu-budget", range: -1...PlannerSettings.largestCount,

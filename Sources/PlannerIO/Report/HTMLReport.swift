@@ -91,7 +91,7 @@ public enum HTMLReport {
     /// A value for a table or tooltip: up to 4 significant digits; "n/a" when not finite.
     public static func format(_ v: Double) -> String {
         guard v.isFinite else { return "n/a" }
-        if v == v.rounded(), abs(v) < 1e9 { return String(format: "%.0f", v) }
+        if (v == v.rounded() || abs(v) >= 1000), abs(v) < 1e12 { return String(format: "%.0f", v) }
         return String(format: "%.4g", v)
     }
 }

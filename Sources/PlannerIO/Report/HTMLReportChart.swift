@@ -23,7 +23,8 @@ enum HTMLReportChart {
 
         var svg = "<div class=\"chart\" id=\"chart\(id)\">\n<h2>\(HTMLReport.escape(chart.title))</h2>\n<div class=\"legend\">"
         for s in chart.series {
-            svg += "<span><i style=\"background:\(HTMLReport.escape(s.color))\"></i>\(HTMLReport.escape(s.name))</span>"
+            let swatch = s.dashed ? "border-top:3px dashed \(s.color);height:0" : "background:\(s.color)"
+            svg += "<span><i style=\"\(HTMLReport.escape(swatch))\"></i>\(HTMLReport.escape(s.name))</span>"
         }
         svg += "</div>\n"
         let names = chart.series.map { jsonString($0.name) }.joined(separator: ",")

@@ -46,6 +46,7 @@ let package = Package(
             dependencies: [
                 "PlannerCore", "CPlannerZlib",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
             ],
             linkerSettings: [.linkedLibrary("z")]
         ),
@@ -74,7 +75,7 @@ let package = Package(
         .executableTarget(
             name: "planner-bench",
             dependencies: [
-                "PlannerNumerics", "PlannerCore", "PlannerIO", "Connectors",
+                "PlannerNumerics", "PlannerCore", "PlannerIO", "Connectors", "HTTPTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -82,6 +83,19 @@ let package = Package(
         ),
         // Finds the programs tests run as peers on PATH; a missing one skips, or fails under CI=true.
         .target(name: "TestPeers", path: "Tests/TestPeers"),
+        // The fake HTTP server of tests and benchmarks (frontend, Prometheus, Kubernetes API
+        // stand-ins); the planner's own endpoints use Connectors' PlannerHTTPServer.
+        .target(
+            name: "HTTPTestSupport",
+            dependencies: [
+                "Connectors",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            path: "Tests/Support/HTTPTestSupport"
+        ),
         .testTarget(name: "NumericsTests", dependencies: ["PlannerNumerics", "CNumerics"]),
         .testTarget(
             name: "PlannerCoreTests",
@@ -91,16 +105,18 @@ let package = Package(
         .testTarget(
             name: "ConnectorsTests",
             dependencies: [
-                "Connectors", "PlannerCore", "TestPeers",
+                "Connectors", "PlannerCore", "HTTPTestSupport", "TestPeers",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "Connectors", "PlannerCore", "PlannerIO", "TestPeers",
+                "Connectors", "PlannerCore", "PlannerIO", "HTTPTestSupport", "TestPeers",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "NIOCore", package: "swift-nio"),

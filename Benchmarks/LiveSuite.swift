@@ -1,5 +1,6 @@
 import Connectors
 import Foundation
+import HTTPTestSupport
 import Logging
 import PlannerCore
 import PlannerIO

@@ -2,7 +2,7 @@
 # Installs the Debian packages the planner, its tests and its demo need.
 # Runs as root (or through sudo when available); skips the install when all are present.
 set -euo pipefail
-packages=(liblapacke-dev libopenblas-dev zlib1g-dev etcd-server prometheus librsvg2-bin openssl)
+packages=(liblapacke-dev libopenblas-dev zlib1g-dev etcd-server prometheus librsvg2-bin openssl chromium)
 missing=()
 for p in "${packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -25,8 +25,12 @@ public final class LivePlanner: @unchecked Sendable {
     public let connector: PlannerConnector
     public let clock: LiveClock
     public let sink: PlannerStateSink?
-    /// Observe and decide without scaling (`--no-operation`).
+    /// Observe and decide without scaling (`--no-operation`, `--advisory`).
     public let noOperation: Bool
+    /// With `--advisory`: receives every decision instead of the connector.
+    public let advisory: AdvisoryPublisher?
+    /// Pause, runtime limits and the state the control API reads.
+    public let controls: PlannerControls
     public private(set) var state: PlannerState
     /// Intervals skipped because the metrics source or the connector was unreachable.
     public private(set) var skippedIntervals = 0
@@ -40,13 +44,16 @@ public final class LivePlanner: @unchecked Sendable {
     public init(engine: PlannerDecisionEngine, metrics: MetricsSource, connector: PlannerConnector,
                 clock: LiveClock = MonotonicLiveClock(), sink: PlannerStateSink? = nil, noOperation: Bool = false,
                 initialWorkers: WorkerCounts = WorkerCounts(prefill: 0, decode: 0),
+                advisory: AdvisoryPublisher? = nil, controls: PlannerControls? = nil,
                 logger: Logger = Logger(label: "planner.live")) {
         self.engine = engine
         self.metrics = metrics
         self.connector = connector
         self.clock = clock
         self.sink = sink
-        self.noOperation = noOperation
+        self.noOperation = noOperation || advisory != nil
+        self.advisory = advisory
+        self.controls = controls ?? PlannerControls(settings: engine.settings)
         self.state = PlannerState(workers: initialWorkers, settings: engine.settings)
         self.logger = logger
     }
@@ -87,6 +94,7 @@ public final class LivePlanner: @unchecked Sendable {
     /// One interval: inputs, decision, connector call, log line and gauges.
     @discardableResult
     public func step() async -> LiveIntervalOutcome {
+        takeControlChanges()
         let settings = engine.settings
         let workers: WorkerCounts
         let observed: ObservedMetrics
@@ -107,7 +115,8 @@ public final class LivePlanner: @unchecked Sendable {
         guard observed.isValid else {
             logger.info("no decision: metrics missing or NaN (no finished requests)",
                         metadata: inputMetadata(workers: workers, observed: observed))
-            sink?.publish(state, intervalSeconds: settings.intervalSeconds)
+            state.reason = .metricsMissing
+            publish(settings)
             return .invalidMetrics
         }
         state.corrections = engine.correctionFactors(observed: observed, decodeWorkers: workers.decode,
@@ -115,9 +124,20 @@ public final class LivePlanner: @unchecked Sendable {
         let predicted = engine.predictLoad()
         let decision = engine.decide(predicted, corrections: state.corrections)
         state.record(predicted: predicted, decision: decision)
+        let paused = controls.isPaused
+        var explanation = engine.explain(decision, load: predicted, corrections: state.corrections, current: workers)
+        if paused { explanation.reason = .paused }
+        state.explanation = explanation
+        state.reason = explanation.reason
         var applied = false
         var failure: String?
-        if !noOperation {
+        if let advisory, !paused {
+            do {
+                try await advisory.publishAdvisory(decision, reason: explanation.reason, mode: settings.mode)
+            } catch {
+                failure = "advisory publish: \(error)"
+            }
+        } else if !noOperation, !paused {
             do {
                 try await connector.setComponentReplicas(decision.targets(mode: settings.mode), blocking: false)
                 applied = true
@@ -135,15 +155,16 @@ public final class LivePlanner: @unchecked Sendable {
         meta["num_d"] = "\(decision.decode)"
         meta["budget_limited"] = "\(decision.budgetLimited)"
         meta["decode_sla_infeasible"] = "\(decision.decodeSLAInfeasible)"
+        meta["reason"] = "\(explanation.reason.rawValue)"
         meta["applied"] = "\(applied)"
         meta["gpu_hours"] = "\(fmt(state.gpuHours.total))"
         if let failure {
             meta["error"] = "\(failure)"
             logger.warning("decision not applied: connector failed", metadata: meta)
         } else {
-            logger.info("decision", metadata: meta)
+            logger.info(advisory != nil ? "advisory decision" : "decision", metadata: meta)
         }
-        sink?.publish(state, intervalSeconds: settings.intervalSeconds)
+        publish(settings)
         decisions += 1
         if applied { appliedDecisions += 1 }
         return .decided(decision, applied: applied)
@@ -152,7 +173,30 @@ public final class LivePlanner: @unchecked Sendable {
     private func skip(_ reason: String) -> LiveIntervalOutcome {
         skippedIntervals += 1
         logger.warning("interval skipped", metadata: ["reason": "\(reason)"])
+        state.reason = .metricsMissing
+        publish(engine.settings)
         return .unavailable(reason)
+    }
+
+    private func publish(_ settings: PlannerSettings) {
+        sink?.publish(state, intervalSeconds: settings.intervalSeconds)
+        controls.record(state, reason: state.reason)
+    }
+
+    /// Limits changed through the control API take effect from this interval.
+    private func takeControlChanges() {
+        guard let limits = controls.takePendingLimits() else { return }
+        do {
+            try engine.updateSettings { $0 = limits.applied(to: $0) }
+            logger.info("runtime limits changed", metadata: [
+                "min_endpoint": "\(limits.minEndpoint)",
+                "prefill_min_endpoint": "\(limits.prefillMinEndpoint.map(String.init) ?? "unset")",
+                "decode_min_endpoint": "\(limits.decodeMinEndpoint.map(String.init) ?? "unset")",
+                "min_gpu_budget": "\(limits.minGPUBudget)", "max_gpu_budget": "\(limits.maxGPUBudget)",
+            ])
+        } catch {
+            logger.warning("runtime limits refused", metadata: ["error": "\(error)"])
+        }
     }
 
     private func inputMetadata(workers: WorkerCounts, observed: ObservedMetrics) -> Logger.Metadata {

@@ -37,3 +37,9 @@ public struct MonotonicLiveClock: LiveClock {
 public protocol PlannerStateSink: AnyObject {
     func publish(_ state: PlannerState, intervalSeconds: Int)
 }
+
+/// Where `--advisory` decisions go: published for people and tools to read, never
+/// applied (the virtual connector's advisory etcd keys).
+public protocol AdvisoryPublisher: AnyObject {
+    func publishAdvisory(_ decision: ScalingDecision, reason: DecisionReason, mode: PlannerMode) async throws
+}

@@ -5,7 +5,8 @@
 ///
 /// Not thread-safe: one loop drives one engine.
 public final class PlannerDecisionEngine {
-    public let settings: PlannerSettings
+    /// Changed only through `updateSettings` (the control API's minimum endpoints and budgets).
+    public private(set) var settings: PlannerSettings
     public let prefillInterpolator: PrefillInterpolator
     public let decodeInterpolator: DecodeInterpolator
     public let requestCountPredictor: LoadPredictor
@@ -48,6 +49,15 @@ public final class PlannerDecisionEngine {
                       predictor: predictor)
     }
 
+    /// Applies `change` to the settings if the result validates; the interpolators,
+    /// predictors and interval stay as they are (only floors and budgets should change).
+    public func updateSettings(_ change: (inout PlannerSettings) -> Void) throws {
+        var next = settings
+        change(&next)
+        try next.validate()
+        settings = next
+    }
+
     // MARK: load
 
     /// Feeds one interval's observed load to the three predictors.
@@ -88,7 +98,7 @@ public final class PlannerDecisionEngine {
                 requestCount: load.requestCount, isl: load.isl, intervalSeconds: s.intervalSeconds,
                 correctionFactor: corrections.prefill,
                 throughputPerGPU: prefillInterpolator.interpolateThroughputPerGPU(load.isl),
-                engineGPUs: s.prefillEngineGPUs, minEndpoint: s.minEndpoint)
+                engineGPUs: s.prefillEngineGPUs, minEndpoint: s.effectivePrefillMinEndpoint)
         }
         if s.mode.plansDecode {
             let itl = ScalingMath.correctedITL(slaMilliseconds: s.itlMilliseconds, correctionFactor: corrections.decode)
@@ -97,7 +107,7 @@ public final class PlannerDecisionEngine {
             infeasible = !best.feasible
             d = ScalingMath.decodeReplicas(
                 requestCount: load.requestCount, osl: load.osl, intervalSeconds: s.intervalSeconds,
-                throughputPerGPU: best.throughputPerGPU, engineGPUs: s.decodeEngineGPUs, minEndpoint: s.minEndpoint)
+                throughputPerGPU: best.throughputPerGPU, engineGPUs: s.decodeEngineGPUs, minEndpoint: s.effectiveDecodeMinEndpoint)
         }
         let limited = applyBudget(prefill: p, decode: d)
         return ScalingDecision(prefill: limited.prefill, decode: limited.decode, requestedPrefill: p, requestedDecode: d,
@@ -112,13 +122,16 @@ public final class PlannerDecisionEngine {
         case .disagg:
             return ScalingMath.globalBudget(prefill: prefill, decode: decode, prefillEngineGPUs: s.prefillEngineGPUs,
                                             decodeEngineGPUs: s.decodeEngineGPUs, maxGPUBudget: s.maxGPUBudget,
-                                            minEndpoint: s.minEndpoint)
+                                            minGPUBudget: s.minGPUBudget, prefillMinEndpoint: s.effectivePrefillMinEndpoint,
+                                            decodeMinEndpoint: s.effectiveDecodeMinEndpoint)
         case .prefill:
             return (ScalingMath.componentBudget(replicas: prefill, engineGPUs: s.prefillEngineGPUs,
-                                                maxGPUBudget: s.maxGPUBudget, minEndpoint: s.minEndpoint), 0)
+                                                maxGPUBudget: s.maxGPUBudget, minGPUBudget: s.minGPUBudget,
+                                                minEndpoint: s.effectivePrefillMinEndpoint), 0)
         case .decode:
             return (0, ScalingMath.componentBudget(replicas: decode, engineGPUs: s.decodeEngineGPUs,
-                                                   maxGPUBudget: s.maxGPUBudget, minEndpoint: s.minEndpoint))
+                                                   maxGPUBudget: s.maxGPUBudget, minGPUBudget: s.minGPUBudget,
+                                                   minEndpoint: s.effectiveDecodeMinEndpoint))
         }
     }
 

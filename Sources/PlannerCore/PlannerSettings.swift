@@ -36,8 +36,14 @@ public struct PlannerSettings: Equatable, Sendable {
     public var itlMilliseconds: Double = 50
     /// Most GPUs the planned components may use together; -1 (any negative value) means no limit.
     public var maxGPUBudget: Int = 8
+    /// Fewest GPUs the planned components use together (a floor; negative: none).
+    /// Equal to `maxGPUBudget`, it pins the total and only the prefill/decode split moves.
+    public var minGPUBudget: Int = -1
     /// Fewest replicas of each planned component (unless the budget cannot afford even that).
     public var minEndpoint: Int = 1
+    /// Per-component floors replacing `minEndpoint` for that component when set.
+    public var prefillMinEndpoint: Int?
+    public var decodeMinEndpoint: Int?
     public var prefillEngineGPUs: Int = 1
     public var decodeEngineGPUs: Int = 1
     public var mode: PlannerMode = .disagg
@@ -47,8 +53,17 @@ public struct PlannerSettings: Equatable, Sendable {
 
     public init() {}
 
+    /// Bound on the replica and GPU counts added with Dynamo 1.x's settings, so that
+    /// floors times GPUs per engine stay far from overflow.
+    public static let largestCount = 1 << 30
+
     /// True when `maxGPUBudget` limits anything.
     public var hasBudget: Bool { maxGPUBudget >= 0 }
+
+    /// The prefill floor in effect: `prefillMinEndpoint`, else `minEndpoint`.
+    public var effectivePrefillMinEndpoint: Int { prefillMinEndpoint ?? minEndpoint }
+    /// The decode floor in effect: `decodeMinEndpoint`, else `minEndpoint`.
+    public var effectiveDecodeMinEndpoint: Int { decodeMinEndpoint ?? minEndpoint }
 
     /// Rejects settings outside `PlannerLimits` (each error names its flag). A budget below
     /// `minEndpoint` is not an error (it yields zero replicas and a warning, as the reference).
@@ -61,8 +76,21 @@ public struct PlannerSettings: Equatable, Sendable {
             try PlannerLimits.replicas.check(minEndpoint, name: "--min-endpoint")
             try PlannerLimits.gpusPerEngine.check(prefillEngineGPUs, name: "--prefill-engine-num-gpu")
             try PlannerLimits.gpusPerEngine.check(decodeEngineGPUs, name: "--decode-engine-num-gpu")
+            try PlannerLimits.gpuBudget.check(minGPUBudget, name: "--min-gpu-budget")
+            if let p = prefillMinEndpoint { try PlannerLimits.replicas.check(p, name: "--prefill-min-endpoint") }
+            if let d = decodeMinEndpoint { try PlannerLimits.replicas.check(d, name: "--decode-min-endpoint") }
         } catch let e as NumberOutOfRange {
             throw PlannerSettingsError(setting: e.name, message: "must be \(e.expected), got \(e.found)")
+        }
+        if mode == .prefill, decodeMinEndpoint != nil {
+            throw PlannerSettingsError(setting: "--decode-min-endpoint", message: "has no effect in mode prefill; leave it unset")
+        }
+        if mode == .decode, prefillMinEndpoint != nil {
+            throw PlannerSettingsError(setting: "--prefill-min-endpoint", message: "has no effect in mode decode; leave it unset")
+        }
+        if minGPUBudget >= 0, maxGPUBudget >= 0, minGPUBudget > maxGPUBudget {
+            throw PlannerSettingsError(setting: "--min-gpu-budget",
+                                       message: "must not exceed --max-gpu-budget (\(minGPUBudget) > \(maxGPUBudget))")
         }
     }
 
@@ -70,9 +98,9 @@ public struct PlannerSettings: Equatable, Sendable {
     /// components, or nil when it can (or there is no budget).
     public var budgetBelowMinimumWarning: String? {
         guard hasBudget else { return nil }
-        let perReplica = (mode.plansPrefill ? prefillEngineGPUs : 0).saturatingAdding(mode.plansDecode ? decodeEngineGPUs : 0)
-        let minimum = minEndpoint.saturatingMultiplied(by: perReplica)
+        let minimum = (mode.plansPrefill ? effectivePrefillMinEndpoint.saturatingMultiplied(by: prefillEngineGPUs) : 0)
+            .saturatingAdding(mode.plansDecode ? effectiveDecodeMinEndpoint.saturatingMultiplied(by: decodeEngineGPUs) : 0)
         guard maxGPUBudget < minimum else { return nil }
-        return "GPU budget \(maxGPUBudget) is below the \(minimum) GPUs that --min-endpoint \(minEndpoint) needs in mode \(mode.rawValue); every decision scales to zero replicas"
+        return "GPU budget \(maxGPUBudget) is below the \(minimum) GPUs that the minimum endpoints (prefill \(effectivePrefillMinEndpoint), decode \(effectiveDecodeMinEndpoint)) need in mode \(mode.rawValue); every decision scales to zero replicas"
     }
 }

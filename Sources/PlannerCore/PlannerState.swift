@@ -12,6 +12,10 @@ public struct PlannerState: Equatable, Sendable {
     /// The last decision (nil before the first).
     public var decision: ScalingDecision?
     public var corrections: CorrectionFactors = .neutral
+    /// Why the last interval ended as it did (nil before the first).
+    public var reason: DecisionReason?
+    /// The figures behind the last decision (nil before the first).
+    public var explanation: DecisionExplanation?
     public var gpuHours: GPUHoursMeter
     /// Intervals completed.
     public var intervals: Int = 0

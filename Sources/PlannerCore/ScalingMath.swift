@@ -89,35 +89,89 @@ public enum ScalingMath {
 
     // MARK: budgets
 
-    /// Budget for a single planned component (modes prefill/decode): over budget,
-    /// 0 when even `minEndpoint` replicas do not fit, else
-    /// max(min_endpoint, floor(replicas · budget / (replicas · gpus))).
-    /// A negative budget means no limit.
+    /// Budget for a single planned component (modes prefill/decode) with no GPU floor.
     public static func componentBudget(replicas: Int, engineGPUs: Int, maxGPUBudget: Int, minEndpoint: Int) -> Int {
-        guard maxGPUBudget >= 0 else { return replicas }
-        let total = replicas.saturatingMultiplied(by: engineGPUs)
-        guard total > maxGPUBudget else { return replicas }
-        if maxGPUBudget < minEndpoint.saturatingMultiplied(by: engineGPUs) { return 0 }
-        return max(minEndpoint, floorCount(Double(replicas) * Double(maxGPUBudget) / Double(total)))
+        componentBudget(replicas: replicas, engineGPUs: engineGPUs, maxGPUBudget: maxGPUBudget, minGPUBudget: -1,
+                        minEndpoint: minEndpoint)
     }
 
-    /// Joint budget of both pools (mode disagg). Over budget, prefill is scaled by
-    /// budget/total but capped so `minEndpoint` decode workers still fit, and
-    /// decode takes every GPU prefill leaves (floor). (0, 0) when the budget cannot
-    /// hold `minEndpoint` of each. A negative budget means no limit.
+    /// Budget for a single planned component (modes prefill/decode). Over the
+    /// ceiling: 0 when even `minEndpoint` replicas do not fit, else
+    /// max(min_endpoint, floor(replicas · budget / (replicas · gpus))). Under the
+    /// floor: the fewest replicas reaching it, unless that passes the ceiling (then
+    /// the most that fit). A negative budget means no limit on that side.
+    public static func componentBudget(replicas: Int, engineGPUs: Int, maxGPUBudget: Int, minGPUBudget: Int,
+                                       minEndpoint: Int) -> Int {
+        guard engineGPUs > 0 else { return replicas }
+        // Saturating: the settings are checked (PlannerLimits), but these are public functions.
+        let total = replicas.saturatingMultiplied(by: engineGPUs)
+        if maxGPUBudget >= 0, total > maxGPUBudget {
+            if maxGPUBudget < minEndpoint.saturatingMultiplied(by: engineGPUs) { return 0 }
+            return max(minEndpoint, floorCount(Double(replicas) * Double(maxGPUBudget) / Double(total)))
+        }
+        if minGPUBudget >= 0, total < minGPUBudget {
+            var r = ceilingDivision(minGPUBudget, engineGPUs)
+            if maxGPUBudget >= 0, r.saturatingMultiplied(by: engineGPUs) > maxGPUBudget { r = floorDivision(maxGPUBudget, engineGPUs) }
+            return max(replicas, r)
+        }
+        return replicas
+    }
+
+    /// Joint budget of both pools (mode disagg) with one minimum for both and no floor.
     public static func globalBudget(prefill: Int, decode: Int, prefillEngineGPUs gp: Int, decodeEngineGPUs gd: Int,
                                     maxGPUBudget budget: Int, minEndpoint: Int) -> (prefill: Int, decode: Int) {
-        guard budget >= 0 else { return (prefill, decode) }
-        // Saturating: the settings are checked (PlannerLimits), but these are public functions.
+        globalBudget(prefill: prefill, decode: decode, prefillEngineGPUs: gp, decodeEngineGPUs: gd,
+                     maxGPUBudget: budget, minGPUBudget: -1, prefillMinEndpoint: minEndpoint, decodeMinEndpoint: minEndpoint)
+    }
+
+    /// Joint budget of both pools (mode disagg), Dynamo 1.x's band [min, max]:
+    /// - over the ceiling, prefill is scaled by max/total but capped so the decode
+    ///   minimum still fits, and decode takes every GPU prefill leaves (floor);
+    ///   (0, 0) when the ceiling cannot hold both minimums;
+    /// - under the floor, both pools grow by floor/total (rounded up; from nothing,
+    ///   the floor is split in halves), decode never below what was asked, and the
+    ///   result goes through the ceiling rule when it overshoots.
+    /// With min == max the total is pinned — exactly when the engine sizes allow it,
+    /// else within one decode engine's GPUs below — and only the split follows the
+    /// load. (Dynamo instead accepts any total within one engine's GPUs of the floor
+    /// without growing; here the floor is met whenever it can be.)
+    public static func globalBudget(prefill: Int, decode: Int, prefillEngineGPUs gp: Int, decodeEngineGPUs gd: Int,
+                                    maxGPUBudget budget: Int, minGPUBudget floor: Int,
+                                    prefillMinEndpoint pMin: Int, decodeMinEndpoint dMin: Int) -> (prefill: Int, decode: Int) {
+        guard gp > 0, gd > 0 else { return (prefill, decode) }
         let total = prefill.saturatingMultiplied(by: gp).saturatingAdding(decode.saturatingMultiplied(by: gd))
-        guard total > budget else { return (prefill, decode) }
-        if budget < minEndpoint.saturatingMultiplied(by: gp.saturatingAdding(gd)) { return (0, 0) }
-        let scale = Double(budget) / Double(total)
-        // budget ≥ minEndpoint · (gp + gd) here, so neither difference can go below 0.
-        let maxPrefill = floorDivision(budget - minEndpoint * gd, gp)
-        let p = max(minEndpoint, min(maxPrefill, floorCount(Double(prefill) * scale)))
-        let d = max(minEndpoint, floorDivision(budget - p * gp, gd))
+        if budget >= 0, total > budget {
+            return shrinkToCeiling(prefill: prefill, total: total, gp: gp, gd: gd, budget: budget, pMin: pMin, dMin: dMin)
+        }
+        guard floor >= 0, total < floor else { return (prefill, decode) }
+        var p: Int, d: Int
+        if total <= 0 {
+            p = max(pMin, ceilingDivision(floor, 2 * gp))
+        } else {
+            p = max(pMin, ceilingCount(Double(prefill) * Double(floor) / Double(total)))
+        }
+        d = max(dMin, decode, ceilingDivision(max(0, floor - p.saturatingMultiplied(by: gp)), gd))
+        let grown = p.saturatingMultiplied(by: gp).saturatingAdding(d.saturatingMultiplied(by: gd))
+        if budget >= 0, grown > budget {
+            return shrinkToCeiling(prefill: p, total: grown, gp: gp, gd: gd, budget: budget, pMin: pMin, dMin: dMin)
+        }
         return (p, d)
+    }
+
+    private static func shrinkToCeiling(prefill: Int, total: Int, gp: Int, gd: Int, budget: Int,
+                                        pMin: Int, dMin: Int) -> (prefill: Int, decode: Int) {
+        if budget < pMin.saturatingMultiplied(by: gp).saturatingAdding(dMin.saturatingMultiplied(by: gd)) { return (0, 0) }
+        // budget ≥ pMin · gp + dMin · gd here, so neither difference can go below 0.
+        let scale = Double(budget) / Double(total)
+        let maxPrefill = floorDivision(budget - dMin * gd, gp)
+        let p = max(pMin, min(maxPrefill, floorCount(Double(prefill) * scale)))
+        let d = max(dMin, floorDivision(budget - p * gp, gd))
+        return (p, d)
+    }
+
+    /// ceil(a / b) for a ≥ 0 and b > 0.
+    static func ceilingDivision(_ a: Int, _ b: Int) -> Int {
+        a <= 0 ? 0 : (a - 1) / b + 1
     }
 
     /// Python's floor division for a positive divisor (Swift's `/` truncates toward 0).

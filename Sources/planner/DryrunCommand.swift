@@ -3,7 +3,7 @@ import Foundation
 import PlannerCore
 import PlannerIO
 
-struct DryrunCommand: AsyncParsableCommand {
+struct DryrunCommand: AsyncParsableCommand, ConfigurableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dryrun",
         abstract: "Replay a trace offline through the planner and chart its decisions.",
@@ -17,6 +17,8 @@ struct DryrunCommand: AsyncParsableCommand {
 
     @Option(help: "Trace: a file, directory or glob of Mooncake JSONL (.jsonl, .jsonl.gz), Dynamo trace v1, or Azure CSV.")
     var dataset: String = "data/traces/mooncake_conversation.jsonl"
+
+    @OptionGroup var configOptions: ConfigOptions
 
     @OptionGroup var planner: PlannerOptions
 
@@ -32,20 +34,32 @@ struct DryrunCommand: AsyncParsableCommand {
     @Option(help: "Write the series as JSON here.")
     var outputJson: String?
 
+    @Option(help: "Write a self-contained HTML report (charts, summary, the config used) here.")
+    var report: String?
+
     func validate() throws {
         try NumericFlag.check("--start-num-p", startNumP, PlannerLimits.replicas)
         try NumericFlag.check("--start-num-d", startNumD, PlannerLimits.replicas)
     }
 
+    func validateAfterConfig() throws {
+        try validate()
+        try planner.validate()
+        try planner.profileFlags.validate()
+        try planner.predictor.validate()
+    }
+
     // Failures print their one line on stderr in Planner.main().
     func run() async throws {
-        try replay(try planner.plannerSettings(correctionEnabled: false))
+        let command = try withConfig(warn: warn)
+        try command.replay(try command.planner.plannerSettings(correctionEnabled: false))
     }
 
     private func replay(_ settings: PlannerSettings) throws {
         // Everything that can fail without the replay fails before it.
         if let outputPlot { try DryrunChartOutput.preflight(outputPlot) }
         if let outputJson { try OutputPath.checkWritable(outputJson, what: "dryrun JSON") }
+        if let report { try OutputPath.checkWritable(report, what: "HTML report") }
 
         let profile = try ProfileLoader.load(directory: planner.profileFlags.profileResultsDir)
         let engine = try planner.decisionEngine(settings: settings, profile: profile)
@@ -64,6 +78,11 @@ struct DryrunCommand: AsyncParsableCommand {
         if let outputJson {
             try DryrunReport.writeJSON(result, to: outputJson)
             print("  series: \(outputJson)")
+        }
+        if let report {
+            let html = HTMLReport.dryrun(result, trace: dataset, configuration: Self.configSchema.renderYAML(self))
+            try OutputPath.write(Data(html.utf8), to: report, what: "HTML report")
+            print("  report: \(report)")
         }
     }
 

@@ -14,6 +14,9 @@ extension PlannerOptions {
         s.itlMilliseconds = itl
         s.maxGPUBudget = maxGPUBudget
         s.minEndpoint = minEndpoint
+        s.minGPUBudget = minGPUBudget
+        s.prefillMinEndpoint = prefillMinEndpoint
+        s.decodeMinEndpoint = decodeMinEndpoint
         s.prefillEngineGPUs = prefillEngineNumGPU
         s.decodeEngineGPUs = decodeEngineNumGPU
         s.mode = plannerMode

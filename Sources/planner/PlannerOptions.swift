@@ -81,8 +81,18 @@ struct PlannerOptions: ParsableArguments {
     @Option(name: .customLong("max-gpu-budget"), parsing: .unconditional, help: "Most GPUs prefill and decode together may use (-1: no limit).")
     var maxGPUBudget: Int = 8
 
+    @Option(name: .customLong("min-gpu-budget"), parsing: .unconditional,
+            help: "Fewest GPUs prefill and decode together use (-1: no floor); equal to --max-gpu-budget, the total is pinned and only the split moves.")
+    var minGPUBudget: Int = -1
+
     @Option(help: "Fewest replicas of each planned component.")
     var minEndpoint: Int = 1
+
+    @Option(help: "Fewest prefill replicas (default: --min-endpoint).")
+    var prefillMinEndpoint: Int?
+
+    @Option(help: "Fewest decode replicas (default: --min-endpoint).")
+    var decodeMinEndpoint: Int?
 
     @Option(name: .customLong("prefill-engine-num-gpu"), help: "GPUs per prefill worker.")
     var prefillEngineNumGPU: Int = 1

@@ -7,11 +7,11 @@ import PlannerCore
 import PlannerIO
 
 /// Where `planner run` sends its decisions.
-enum PlannerEnvironment: String, ExpressibleByArgument, CaseIterable {
+enum PlannerEnvironment: String, ExpressibleByArgument, CaseIterable, Sendable {
     case kubernetes, virtual
 }
 
-struct RunCommand: AsyncParsableCommand {
+struct RunCommand: AsyncParsableCommand, ConfigurableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run the live planner against Prometheus and a connector.",
@@ -24,6 +24,8 @@ struct RunCommand: AsyncParsableCommand {
         """
     )
 
+    @OptionGroup var configOptions: ConfigOptions
+
     @OptionGroup var planner: PlannerOptions
 
     @Option(help: "Where decisions go: kubernetes (the DynamoGraphDeployment in DYN_PARENT_DGD_K8S_NAME) or virtual (etcd at ETCD_ENDPOINTS).")
@@ -35,8 +37,11 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Backend whose well-known service names are used when a DGD service declares no subComponentType: vllm, sglang, trtllm or mocker.")
     var backend: String = "vllm"
 
-    @Flag(help: "Observe and decide, but do not scale.")
+    @Flag(help: "Observe and decide, but do not scale (Dynamo 1.0.2's spelling of --advisory).")
     var noOperation = false
+
+    @Flag(help: "Decide, log and export metrics (and with virtual, publish under v1/NS/planner/advisory/ in etcd), but never scale.")
+    var advisory = false
 
     @Flag(help: "Do not scale demand by the observed/profiled latency ratios.")
     var noCorrection = false
@@ -62,17 +67,40 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Stop after this many intervals (0: run until SIGINT/SIGTERM).")
     var maxIntervals: Int = 0
 
+    @Option(help: "Write a self-contained HTML report of the run here (rewritten every --report-interval-hours and at exit).")
+    var report: String?
+
+    @Option(help: "Hours of planner time between rewrites of --report.")
+    var reportIntervalHours: Double = 24
+
+    @OptionGroup var prometheusAccess: PrometheusAccessOptions
+
+    @OptionGroup var serving: ServingOptions
+
+    func validateAfterConfig() throws {
+        try validate()
+        try planner.validate()
+        try planner.profileFlags.validate()
+        try planner.predictor.validate()
+        try prometheusAccess.validate()
+        try serving.validate()
+    }
+
     func validate() throws {
         try NumericFlag.check("--metric-reporting-prometheus-port", metricReportingPrometheusPort, PlannerLimits.port)
         try NumericFlag.check("--max-intervals", maxIntervals, NumericFlag.intervalCount)
         try NumericFlag.check("--prometheus-timeout", prometheusTimeout, PlannerLimits.waitSeconds)
         try NumericFlag.check("--leader-ttl", leaderTtl, PlannerLimits.leaseSeconds)
+        if !(reportIntervalHours.isFinite && reportIntervalHours > 0 && reportIntervalHours <= 8760) {
+            throw ValidationError("--report-interval-hours must be a number of hours in (0, 8760] (got \(reportIntervalHours))")
+        }
     }
 
     func run() async throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        let command = try withConfig { FileHandle.standardError.write(Data("planner run: warning: \($0)\n".utf8)) }
         do {
-            try await live()
+            try await command.live()
         } catch let e as ValidationError {
             throw e
         } catch {
@@ -95,17 +123,39 @@ struct RunCommand: AsyncParsableCommand {
         }
         if let warning = settings.budgetBelowMinimumWarning { logger.warning("\(warning)") }
 
+        let access = try prometheusAccess.access()
+        try access.check()
         let metrics = try PrometheusQueryClient(endpoint: metricPullingPrometheusEndpoint, modelName: model,
-                                                namespace: namespace, timeoutSeconds: prometheusTimeout)
-        let reporter = PlannerMetricsReporter()
-        var server: LoopbackHTTPServer?
+                                                namespace: namespace, timeoutSeconds: prometheusTimeout, access: access)
+        let controls = PlannerControls(settings: engine.settings)
+        let reporter = PlannerMetricsReporter(settings: engine.settings, advisory: advisory, controls: controls)
+        var recorder: LiveReportRecorder?
+        if let report {
+            try OutputPath.checkWritable(report, what: "HTML report")
+            recorder = LiveReportRecorder(path: report, everyHours: reportIntervalHours, settings: engine.settings,
+                                          configuration: Self.configSchema.renderYAML(self),
+                                          warn: { logger.warning("report not written: \($0)") })
+        }
+        let sink = PlannerStateSinks([reporter] + (recorder.map { [$0] } ?? []))
+        var servers: [PlannerHTTPServer] = []
         if metricReportingPrometheusPort > 0 {
-            server = try await reporter.serve(port: metricReportingPrometheusPort)
-            logger.info("serving planner metrics", metadata: ["port": "\(metricReportingPrometheusPort)"])
+            servers.append(try await reporter.serve(host: serving.metricReportingHost, port: metricReportingPrometheusPort))
+            logger.info("serving planner metrics", metadata: ["address": "\(serving.metricReportingHost):\(metricReportingPrometheusPort)"])
+        }
+        if serving.controlApiPort > 0 {
+            let api = ControlAPI(controls: controls)
+            servers.append(try await PlannerHTTPServer.start(host: serving.controlApiHost, port: serving.controlApiPort,
+                                                             routes: api.routes, what: "--control-api-port"))
+            logger.info("control API", metadata: ["address": "\(serving.controlApiHost):\(serving.controlApiPort)"])
         }
         let initial = (try? await setup.connector.currentWorkerCounts()) ?? WorkerCounts(prefill: 0, decode: 0)
-        let live = LivePlanner(engine: engine, metrics: metrics, connector: setup.connector, sink: reporter,
-                               noOperation: noOperation, initialWorkers: initial)
+        var publisher: AdvisoryPublisher?
+        if advisory, environment == .virtual {
+            publisher = try AdvisoryKeysPublisher(namespace: namespace)
+        }
+        let live = LivePlanner(engine: engine, metrics: metrics, connector: setup.connector, sink: sink,
+                               noOperation: noOperation || advisory, initialWorkers: initial,
+                               advisory: publisher, controls: controls)
         reporter.publish(live.state, intervalSeconds: settings.intervalSeconds)
         logger.info("planning", metadata: ["model": "\(model)", "namespace": "\(namespace)",
                                            "environment": "\(environment.rawValue)",
@@ -114,8 +164,9 @@ struct RunCommand: AsyncParsableCommand {
         let signals = Self.onTerminationSignals { live.requestStop() }
         await live.run(maxIntervals: maxIntervals > 0 ? maxIntervals : nil)
         signals.forEach { $0.cancel() }
+        recorder?.write()
         await setup.leader?.resign()
-        await server?.stop()
+        for server in servers { await server.stop() }
     }
 
     private struct Setup {

@@ -13,7 +13,7 @@ final class EndToEndLivePlannerTests: XCTestCase {
     var etcd: EtcdProcess?
     var prometheus: PrometheusProcess?
     var frontend: TestFrontend?
-    var plannerMetrics: LoopbackHTTPServer?
+    var plannerMetrics: PlannerHTTPServer?
 
     override func tearDown() async throws {
         prometheus?.kill()

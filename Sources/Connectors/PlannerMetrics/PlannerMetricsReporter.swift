@@ -1,8 +1,9 @@
 import PlannerCore
 import Prometheus
 
-/// The planner's own Prometheus gauges (SPEC.md §5 names), fed by the live loop
-/// and rendered in the Prometheus text format.
+/// The planner's own Prometheus gauges, fed by the live loop and rendered in the
+/// Prometheus text format: Dynamo 1.0.2's `planner:*` names (SPEC.md §5) and Dynamo
+/// 1.x's `dynamo_planner_*` names with the decision explanation (`DynamoPlannerGauges`).
 public final class PlannerMetricsReporter: PlannerStateSink, @unchecked Sendable {
     /// The gauge names, in the order SPEC.md §5 lists them.
     public static let gaugeNames = [
@@ -14,14 +15,27 @@ public final class PlannerMetricsReporter: PlannerStateSink, @unchecked Sendable
         "planner:predicted_num_p", "planner:predicted_num_d", "planner:gpu_hours",
     ]
 
+    /// Every `dynamo_planner_*` metric name exported (the Grafana dashboard may use only these and `gaugeNames`).
+    public static var dynamoMetricNames: [String] { DynamoPlannerGauges.names }
+
     public let registry = PrometheusCollectorRegistry()
     private var gauges: [String: Gauge] = [:]
+    private let dynamo: DynamoPlannerGauges
+    /// Settings and flags the `dynamo_planner_*` gauges report; the live loop's settings by default.
+    public var settings: PlannerSettings
+    public var advisory: Bool
+    /// Read for `dynamo_planner_paused` (and the runtime limits) when given.
+    public var controls: PlannerControls?
 
-    public init() {
+    public init(settings: PlannerSettings = PlannerSettings(), advisory: Bool = false, controls: PlannerControls? = nil) {
+        self.settings = settings
+        self.advisory = advisory
+        self.controls = controls
         for name in Self.gaugeNames {
             gauges[name] = registry.makeGauge(
                 descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: Self.help(name)))
         }
+        dynamo = DynamoPlannerGauges(registry: registry)
     }
 
     /// Sets one gauge by its full name; unknown names are ignored.
@@ -30,29 +44,14 @@ public final class PlannerMetricsReporter: PlannerStateSink, @unchecked Sendable
     }
 
     public func publish(_ state: PlannerState, intervalSeconds: Int) {
-        set("planner:num_p_workers", Double(state.workers.prefill))
-        set("planner:num_d_workers", Double(state.workers.decode))
-        set("planner:gpu_hours", state.gpuHours.total)
-        set("planner:p_correction_factor", state.corrections.prefill)
-        set("planner:d_correction_factor", state.corrections.decode)
         let interval = Double(max(1, intervalSeconds))
-        if let o = state.observed {
-            if let v = o.ttftMilliseconds { set("planner:observed_ttft", v) }
-            if let v = o.itlMilliseconds { set("planner:observed_itl", v) }
-            if let v = o.requestCount { set("planner:observed_request_rate", v / interval) }
-            if let v = o.requestDurationSeconds { set("planner:observed_request_duration", v) }
-            if let v = o.isl { set("planner:observed_isl", v) }
-            if let v = o.osl { set("planner:observed_osl", v) }
+        for gauge in DynamoPlannerGauges.stateValues {
+            guard let v = gauge.read(state, interval) else { continue }
+            if let legacy = gauge.legacy { set(legacy, v) }
+            dynamo.set(gauge.dynamo, v)
         }
-        if let p = state.predicted {
-            set("planner:predicted_request_rate", p.requestCount / interval)
-            set("planner:predicted_isl", p.isl)
-            set("planner:predicted_osl", p.osl)
-        }
-        if let d = state.decision {
-            set("planner:predicted_num_p", Double(d.prefill))
-            set("planner:predicted_num_d", Double(d.decode))
-        }
+        let effective = controls?.effectiveSettings ?? settings
+        dynamo.publishSettings(state, settings: effective, paused: controls?.isPaused ?? false, advisory: advisory)
     }
 
     /// The exposition text served on /metrics.
@@ -62,14 +61,21 @@ public final class PlannerMetricsReporter: PlannerStateSink, @unchecked Sendable
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Serves `render()` on `GET /metrics` at `host:port` (port 0 = any free port).
-    public func serve(host: String = "0.0.0.0", port: Int) async throws -> LoopbackHTTPServer {
-        try await LoopbackHTTPServer.start(host: host, port: port) { [self] request in
-            guard request.path == "/metrics" else {
-                return HTTPServerResponse(status: 404, body: "not found: \(request.path) (the planner serves /metrics)\n")
-            }
-            return HTTPServerResponse(contentType: "text/plain; version=0.0.4; charset=utf-8", body: render())
-        }
+    /// The routes of the planner's metrics port: `GET /metrics` (this registry) and `GET /health`.
+    public var routes: [PlannerHTTPServer.Route] {
+        [
+            PlannerHTTPServer.Route("GET", "/metrics") { [self] _ in
+                HTTPServerResponse(contentType: "text/plain; version=0.0.4; charset=utf-8", body: render())
+            },
+            PlannerHTTPServer.Route("GET", "/health") { _ in HTTPServerResponse(body: "ok\n") },
+        ]
+    }
+
+    /// Serves `routes` at `host:port` (port 0 = any free port; host `0.0.0.0` = every interface,
+    /// which Prometheus needs to scrape the pod address).
+    public func serve(host: String = "0.0.0.0", port: Int,
+                      limits: PlannerHTTPServer.Limits = PlannerHTTPServer.Limits()) async throws -> PlannerHTTPServer {
+        try await PlannerHTTPServer.start(host: host, port: port, routes: routes, limits: limits)
     }
 
     private static func help(_ name: String) -> String {

@@ -24,12 +24,18 @@ public final class PrometheusQueryClient: MetricsSource, @unchecked Sendable {
     public let modelName: String
     public let namespace: String
     public let timeoutSeconds: Double
+    public let access: PrometheusAccess
     private let client: HTTPClient
+    /// A client this instance made for its TLS settings (shut down on deinit).
+    private let ownedClient: HTTPClient?
     private let logger: Logger
 
     /// `endpoint` is the server's base URL (`http://host:9090`). Queries taking
-    /// longer than `timeoutSeconds` fail with `PrometheusError.timeout`.
+    /// longer than `timeoutSeconds` fail with `PrometheusError.timeout`. `access`
+    /// adds credentials, TLS trust, fixed query parameters and the metrics source;
+    /// a custom TLS setting gets its own HTTP client instead of `client`.
     public init(endpoint: String, modelName: String, namespace: String, timeoutSeconds: Double = 10,
+                access: PrometheusAccess = PrometheusAccess(),
                 client: HTTPClient = .shared, logger: Logger = Logger(label: "planner.prometheus")) throws {
         var base = endpoint.trimmingCharacters(in: .whitespaces)
         while base.hasSuffix("/") { base.removeLast() }
@@ -40,8 +46,47 @@ public final class PrometheusQueryClient: MetricsSource, @unchecked Sendable {
         self.modelName = modelName
         self.namespace = namespace
         self.timeoutSeconds = timeoutSeconds
-        self.client = client
+        self.access = access
+        if let tls = try access.tlsConfiguration() {
+            let own = HTTPClient(eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(tlsConfiguration: tls))
+            self.client = own
+            self.ownedClient = own
+        } else {
+            self.client = client
+            self.ownedClient = nil
+        }
         self.logger = logger
+    }
+
+    deinit {
+        if let own = ownedClient { Task { try? await own.shutdown() } }
+    }
+
+    /// The PromQL for a histogram's mean over the interval from the configured source:
+    /// the frontend's per-model series, or the router's namespace aggregate.
+    func averageQuery(_ histogram: Histogram, intervalSeconds: Int) -> String {
+        switch access.source {
+        case .frontend: return Self.averageQuery(histogram, intervalSeconds: intervalSeconds)
+        case .router:
+            let name = histogram.routerName, filter = routerFilter
+            return "sum(increase(\(name)_sum{\(filter)}[\(intervalSeconds)s]))/sum(increase(\(name)_count{\(filter)}[\(intervalSeconds)s]))"
+        }
+    }
+
+    func requestCountQuery(intervalSeconds: Int) -> String {
+        switch access.source {
+        case .frontend: return Self.requestCountQuery(intervalSeconds: intervalSeconds)
+        case .router: return "sum(increase(\(Self.routerRequestCounter){\(routerFilter)}[\(intervalSeconds)s]))"
+        }
+    }
+
+    public static let routerRequestCounter = "dynamo_component_router_requests_total"
+
+    /// Router metrics carry the namespace with `-` written as `_` (Dynamo's metrics hierarchy).
+    private var routerFilter: String {
+        let ns = namespace.replacingOccurrences(of: "-", with: "_")
+            .replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        return "dynamo_namespace=\"\(ns)\""
     }
 
     /// The PromQL for a histogram's mean over the last `intervalSeconds`.
@@ -61,10 +106,13 @@ public final class PrometheusQueryClient: MetricsSource, @unchecked Sendable {
         guard let encoded = promql.addingPercentEncoding(withAllowedCharacters: allowed) else {
             throw PrometheusError.invalidEndpoint(endpoint)
         }
-        let url = endpoint + "/api/v1/query?query=" + encoded
+        let url = endpoint + "/api/v1/query?query=" + encoded + access.extraQueryString
         var request = HTTPClientRequest(url: url)
         request.headers.add(name: "Accept", value: "application/json")
-        let timeout = TimeAmount.nanoseconds(CheckedNumber.nanoseconds(seconds: timeoutSeconds))
+        if let token = try access.bearerToken() {
+            request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        }
+                let timeout = TimeAmount.nanoseconds(CheckedNumber.nanoseconds(seconds: timeoutSeconds))
         let response: HTTPClientResponse
         let body: ByteBuffer
         do {
@@ -89,6 +137,7 @@ public final class PrometheusQueryClient: MetricsSource, @unchecked Sendable {
 
     /// The samples of this model and namespace (SPEC.md §7 label rule).
     public func matching(_ samples: [PrometheusSample]) -> [PrometheusSample] {
+        if access.source == .router { return samples }  // the query already aggregates the namespace
         let model = modelName.lowercased()
         return samples.filter {
             $0.labels["model"]?.lowercased() == model && $0.labels["dynamo_namespace"] == namespace
@@ -98,7 +147,7 @@ public final class PrometheusQueryClient: MetricsSource, @unchecked Sendable {
     /// Mean of a histogram over the interval, over the matching series; 0 with a
     /// warning when none matches. NaN (0/0: nothing finished) is passed on.
     public func average(_ histogram: Histogram, intervalSeconds: Int) async throws -> Double {
-        let q = Self.averageQuery(histogram, intervalSeconds: intervalSeconds)
+        let q = averageQuery(histogram, intervalSeconds: intervalSeconds)
         let values = matching(try await query(q)).map(\.value)
         guard !values.isEmpty else {
             logger.warning("no Prometheus data for this model and namespace; using 0",
@@ -110,7 +159,7 @@ public final class PrometheusQueryClient: MetricsSource, @unchecked Sendable {
 
     /// Requests counted over the interval, summed over the matching series.
     public func requestCount(intervalSeconds: Int) async throws -> Double {
-        let q = Self.requestCountQuery(intervalSeconds: intervalSeconds)
+        let q = requestCountQuery(intervalSeconds: intervalSeconds)
         let values = matching(try await query(q)).map(\.value)
         if values.isEmpty {
             logger.warning("no Prometheus data for this model and namespace; using 0",

@@ -1,5 +1,6 @@
 import Connectors
 import Foundation
+import HTTPTestSupport
 import NIOSSL
 
 /// Stands in for the Kubernetes API server (the one part of the outside world

@@ -1,5 +1,6 @@
 import Connectors
 import Foundation
+import HTTPTestSupport
 
 /// A stand-in for Dynamo's frontend that replays a request trace in compressed
 /// time and exposes what the real one does on /metrics: the

@@ -1,0 +1,81 @@
+import PlannerCore
+import PlannerIO
+
+// Config fields of the shared flag groups, named as Dynamo 1.x's PlannerConfig
+// names them (with its aliases), else as the flag in snake_case. Ranges repeat
+// the flags' own checks so a bad value is refused with its field and line.
+
+private let counts = 0...PlannerSettings.largestCount
+private let positiveCounts = 1...PlannerSettings.largestCount
+
+extension PredictorOptions {
+    static let configFields: [ConfigField<PredictorOptions>] = [
+        .choice("load_predictor", \.loadPredictor, flag: "--load-predictor",
+                help: "Load predictor: constant, arima, kalman or prophet."),
+        .boolean("load_predictor_log1p", \.loadPredictorLog1p, flag: "--load-predictor-log1p",
+                 help: "Model log1p(y) and forecast max(0, expm1(prediction))."),
+        .integer("prophet_window_size", \.prophetWindowSize, flag: "--prophet-window-size", range: 5...1_000_000,
+                 help: "Prophet: number of most recent points the model is fitted on."),
+        .number("kalman_q_level", \.kalmanQLevel, flag: "--kalman-q-level", rule: .any, help: "Kalman: process noise of the level."),
+        .number("kalman_q_trend", \.kalmanQTrend, flag: "--kalman-q-trend", rule: .any, help: "Kalman: process noise of the trend."),
+        .number("kalman_r", \.kalmanR, flag: "--kalman-r", rule: .any, help: "Kalman: measurement noise."),
+        .integer("kalman_min_points", \.kalmanMinPoints, flag: "--kalman-min-points", range: 0...1_000_000,
+                 help: "Kalman: points needed before the filter forecasts."),
+    ]
+}
+
+extension ProfileOptions {
+    static let configFields: [ConfigField<ProfileOptions>] = [
+        .text("profile_results_dir", \.profileResultsDir, flag: "--profile-results-dir",
+              help: "Directory of the pre-deployment profile (NPZ or JSON)."),
+        .integer("resolution", \.resolution, flag: "--resolution", range: 2...DecodeInterpolator.maxResolution,
+                 help: "Decode grid resolution per axis."),
+        .choice("decode_interpolation", \.decodeInterpolation, flag: "--decode-interpolation",
+                help: "Decode surface method: clough-tocher or thin-plate."),
+    ]
+}
+
+extension PlannerOptions {
+    static let configFields: [ConfigField<PlannerOptions>] = [
+        .integer("throughput_adjustment_interval_seconds", \.adjustmentInterval, flag: "--adjustment-interval",
+                 aliases: ["throughput_adjustment_interval", "adjustment_interval"], range: 1...31_536_000,
+                 help: "Seconds between scaling decisions."),
+        // An SLA beyond 10^9 ms (11 days) is a typo, and refusing it keeps every later conversion safe.
+        .number("ttft_ms", \.ttft, flag: "--ttft", aliases: ["ttft"], rule: .positiveAtMost(1e9), help: "Target time to first token (ms)."),
+        .number("itl_ms", \.itl, flag: "--itl", aliases: ["itl"], rule: .positiveAtMost(1e9), help: "Target inter-token latency (ms)."),
+        .integer("max_gpu_budget", \.maxGPUBudget, flag: "--max-gpu-budget", range: -1...PlannerSettings.largestCount,
+                 help: "Most GPUs prefill and decode together may use (-1: no limit)."),
+        .integer("min_gpu_budget", \.minGPUBudget, flag: "--min-gpu-budget", range: -1...PlannerSettings.largestCount,
+                 help: "Fewest GPUs prefill and decode together use (-1: no floor); equal to max_gpu_budget pins the total."),
+        .integer("min_endpoint", \.minEndpoint, flag: "--min-endpoint", range: counts,
+                 help: "Fewest replicas of each planned component."),
+        .optionalInteger("prefill_min_endpoint", \.prefillMinEndpoint, flag: "--prefill-min-endpoint", range: positiveCounts,
+                         help: "Fewest prefill replicas (null: min_endpoint)."),
+        .optionalInteger("decode_min_endpoint", \.decodeMinEndpoint, flag: "--decode-min-endpoint", range: positiveCounts,
+                         help: "Fewest decode replicas (null: min_endpoint)."),
+        .integer("prefill_engine_num_gpu", \.prefillEngineNumGPU, flag: "--prefill-engine-num-gpu", range: 1...65_536,
+                 nullKeepsDefault: true, help: "GPUs per prefill worker (null: the default, or the DGD's with kubernetes)."),
+        .integer("decode_engine_num_gpu", \.decodeEngineNumGPU, flag: "--decode-engine-num-gpu", range: 1...65_536,
+                 nullKeepsDefault: true, help: "GPUs per decode worker (null: the default, or the DGD's with kubernetes)."),
+        .optionalText("load_predictor_warmup_trace", \.loadPredictorWarmupTrace, flag: "--load-predictor-warmup-trace",
+                      help: "Trace fed to the predictors before live data."),
+        .text("mode", \.mode, flag: "--mode", allowed: PlannerMode.allCases.map(\.rawValue),
+              help: "Components planned: disagg, prefill or decode (Dynamo's agg is not implemented)."),
+    ]
+    + ProfileOptions.configFields.map { $0.lifted(\PlannerOptions.profileFlags) }
+    + PredictorOptions.configFields.map { $0.lifted(\PlannerOptions.predictor) }
+}
+
+/// Every command that reads a config, so one file can serve them all: a field of
+/// another command is accepted and left alone. A new command (e.g. `replay`) adds itself here.
+enum PlannerConfigRegistry {
+    static let commands: [(name: String, fieldNames: Set<String>)] = [
+        (DryrunCommand.configuration.commandName ?? "dryrun", DryrunCommand.configFields.configFieldNames()),
+        (RunCommand.configuration.commandName ?? "run", RunCommand.configFields.configFieldNames()),
+    ]
+
+    /// Names used by the commands other than `command`.
+    static func fieldNames(except command: String) -> Set<String> {
+        commands.filter { $0.name != command }.reduce(into: Set<String>()) { $0.formUnion($1.fieldNames) }
+    }
+}

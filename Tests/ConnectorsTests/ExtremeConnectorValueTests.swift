@@ -1,5 +1,6 @@
 @testable import Connectors
 import Foundation
+import HTTPTestSupport
 import PlannerCore
 import XCTest
 

@@ -1,4 +1,5 @@
 import Foundation
+import TestPeers
 import PlannerIO
 import XCTest
 
@@ -38,10 +39,7 @@ final class HTMLReportBrowserTests: XCTestCase {
     }
 
     func testReportRendersInAHeadlessBrowser() throws {
-        guard let browser = Self.chromium() else {
-            if ProcessInfo.processInfo.environment["CI"] == "true" { return XCTFail("chromium is needed under CI=true") }
-            throw XCTSkip("chromium not found on PATH")
-        }
+        guard let browser = Self.chromium() else { throw TestPeers.missing("chromium not found on PATH (Debian package chromium)") }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("report-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }

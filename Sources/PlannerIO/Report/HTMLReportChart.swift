@@ -1,4 +1,5 @@
 import Foundation
+import PlannerCore
 
 /// One inline SVG line chart of an HTML report. The points travel as JSON in
 /// data attributes; the page's script shows the values nearest the pointer.
@@ -28,10 +29,10 @@ enum HTMLReportChart {
         }
         svg += "</div>\n"
         let names = chart.series.map { jsonString($0.name) }.joined(separator: ",")
-        let data = chart.series.map { JSONText.array($0.values) }.joined(separator: ",")
+        let data = chart.series.map { NumberText.jsonArray($0.values) }.joined(separator: ",")
         svg += "<svg class=\"plot\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" "
         svg += "role=\"img\" aria-label=\"\(HTMLReport.escape(chart.title))\" "
-        svg += "data-x=\"\(JSONText.array(xs))\" data-names=\"\(HTMLReport.escape("[" + names + "]"))\" data-y=\"[\(data)]\" "
+        svg += "data-x=\"\(NumberText.jsonArray(xs))\" data-names=\"\(HTMLReport.escape("[" + names + "]"))\" data-y=\"[\(data)]\" "
         svg += "data-x0=\"\(xMin)\" data-x1=\"\(xMax)\" data-left=\"\(left)\" data-plotw=\"\(plotW)\">\n"
         svg += "<title>\(HTMLReport.escape(chart.title))</title>\n"
         svg += "<rect x=\"\(n(left))\" y=\"\(n(top))\" width=\"\(n(plotW))\" height=\"\(n(plotH))\" fill=\"#fafafa\" stroke=\"#ccc\"/>\n"

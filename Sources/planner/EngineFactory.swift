@@ -7,9 +7,20 @@ extension PlannerOptions {
     /// The decision engine over `profile`: interpolators at --resolution with
     /// --decode-interpolation, predictors from the --load-predictor flags.
     func decisionEngine(settings: PlannerSettings, profile: PerformanceProfile) throws -> PlannerDecisionEngine {
+        try decision.decisionEngine(settings: settings, profile: profile,
+                                    predictor: predictor.configuration(intervalSeconds: settings.intervalSeconds))
+    }
+
+    func warmupHistory(intervalSeconds: Int, warn: (String) -> Void) -> WarmupHistory? {
+        decision.warmupHistory(intervalSeconds: intervalSeconds, warn: warn)
+    }
+}
+
+extension DecisionOptions {
+    func decisionEngine(settings: PlannerSettings, profile: PerformanceProfile,
+                        predictor: LoadPredictorConfiguration) throws -> PlannerDecisionEngine {
         try PlannerDecisionEngine(
-            settings: settings, profile: profile,
-            predictor: predictor.configuration(intervalSeconds: settings.intervalSeconds),
+            settings: settings, profile: profile, predictor: predictor,
             decodeResolution: profileFlags.resolution, decodeMethod: profileFlags.decodeInterpolation)
     }
 

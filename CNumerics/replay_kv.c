@@ -38,8 +38,11 @@ int64_t rp_kv_free_blocks(const rp_worker *w) { return w->nblocks - w->active_bl
 
 /* ---- prefix index: linear probing, deletion by backward shift (no tombstones) ---- */
 
+/* Home slot from the key's high half: the low bit of every key is 1. */
+static inline uint32_t home_slot(uint64_t key, uint32_t mask) { return (uint32_t)(key >> 32) & mask; }
+
 static int32_t index_find(const rp_worker *w, uint64_t key) {
-    uint32_t i = (uint32_t)key & w->index_mask;
+    uint32_t i = home_slot(key, w->index_mask);
     for (;;) {
         int32_t b = w->index[i];
         if (b == RP_NONE) return RP_NONE;
@@ -49,13 +52,13 @@ static int32_t index_find(const rp_worker *w, uint64_t key) {
 }
 
 static void index_insert(rp_worker *w, int32_t b) {
-    uint32_t i = (uint32_t)w->blocks[b].key & w->index_mask;
+    uint32_t i = home_slot(w->blocks[b].key, w->index_mask);
     while (w->index[i] != RP_NONE) i = (i + 1) & w->index_mask;
     w->index[i] = b;
 }
 
 static void index_erase(rp_worker *w, uint64_t key) {
-    uint32_t m = w->index_mask, i = (uint32_t)key & m;
+    uint32_t m = w->index_mask, i = home_slot(key, m);
     while (w->index[i] != RP_NONE && w->blocks[w->index[i]].key != key) i = (i + 1) & m;
     if (w->index[i] == RP_NONE) return;
     uint32_t j = i;
@@ -63,7 +66,7 @@ static void index_erase(rp_worker *w, uint64_t key) {
         j = (j + 1) & m;
         int32_t b = w->index[j];
         if (b == RP_NONE) break;
-        uint32_t home = (uint32_t)w->blocks[b].key & m;
+        uint32_t home = home_slot(w->blocks[b].key, m);
         /* move b into the hole when its home is not cyclically in (i, j] */
         if (((j - home) & m) >= ((j - i) & m)) { w->index[i] = b; i = j; }
     }

@@ -193,6 +193,9 @@ enum ReplaySuite {
             result = try blocking(ReplayDriver(configuration: config, engine: engine, source: source))
         }
         guard let r = result else { return }
+        var usage = rusage()
+        getrusage(RUSAGE_SELF, &usage)
+        print(String(format: "  peak resident memory of the bench process so far: %.0f MiB", Double(usage.ru_maxrss) / 1024))
         print(String(format: "replay of a %.1f-day diurnal trace, %d requests, planner (kalman) at 60 s: %@ "
                      + "(%d intervals, %d scaling events, %.1f GPU-hours, attainment %.3f; target ≤ 10 s)",
                      days, r.requests, BenchContext.format(seconds), r.intervals.count, r.events.count, r.gpuHours,

@@ -30,16 +30,16 @@ struct ReplayEngineOptions: ParsableArguments {
     @Option(help: "Seconds before a scaled-up worker serves.")
     var startupTime: Double = 60
 
-    @Option(help: "Token budget of one engine iteration (default: the mocker's with --perf-model mocker, the same otherwise).")
+    @Option(help: "Token budget of one engine iteration (default: the mocker's, \(ReplayEngineOptions.mocker.maxNumBatchedTokens)).")
     var maxNumBatchedTokens: Int?
 
-    @Option(help: "Most sequences an engine runs at once (default: the mocker's).")
+    @Option(help: "Most sequences an engine runs at once (default: the mocker's, \(ReplayEngineOptions.mocker.maxNumSeqs)).")
     var maxNumSeqs: Int?
 
-    @Option(help: "KV cache blocks per worker (default: the mocker's; with --perf-model profile, the profile's max KV tokens / block size).")
+    @Option(help: "KV cache blocks per worker (default: the mocker's, \(ReplayEngineOptions.mocker.numGpuBlocks); with --perf-model profile, the profile's max KV tokens / block size).")
     var numGpuBlocks: Int?
 
-    @Option(help: "Tokens per KV block (default: the mocker's).")
+    @Option(help: "Tokens per KV block (default: the mocker's, \(ReplayEngineOptions.mocker.blockSize)).")
     var blockSize: Int?
 
     @Flag(help: "Turn off prefix reuse from the trace's hash_ids.")
@@ -57,6 +57,8 @@ struct ReplayEngineOptions: ParsableArguments {
     @Option(help: "Disagg: KV transfer bandwidth in GB/s (needed with --kv-bytes-per-token).")
     var kvTransferBandwidth: Double?
 
+    /// Dynamo 1.6.1 mocker's engine defaults, as the simulator states them.
+    static let mocker = ReplayEngineSettings.mockerDefaults()
     static let maxWorkers = 4096
     static let maxEngineCount = 1 << 40
 

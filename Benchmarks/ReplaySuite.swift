@@ -194,7 +194,7 @@ enum ReplaySuite {
         }
         guard let r = result else { return }
         var usage = rusage()
-        getrusage(RUSAGE_SELF, &usage)
+        getrusage(RUSAGE_SELF.rawValue, &usage)
         print(String(format: "  peak resident memory of the bench process so far: %.0f MiB", Double(usage.ru_maxrss) / 1024))
         print(String(format: "replay of a %.1f-day diurnal trace, %d requests, planner (kalman) at 60 s: %@ "
                      + "(%d intervals, %d scaling events, %.1f GPU-hours, attainment %.3f; target ≤ 10 s)",

@@ -101,13 +101,15 @@ struct cn_replay_sim {
     /* inter-token gaps */
     int64_t *gap_hist;
     int64_t gap_count;
-    double gap_sum, gap_min, gap_max;
+    int64_t gap_sum_us;         /* exact (gaps are whole microseconds, the mocker's tick): order-independent */
+    double gap_min, gap_max;
+    double t_stop_ms;           /* the running call's horizon: nothing is simulated past it */
 };
 
 /* perf model and gap histogram (replay_perf.c) */
 double rp_iteration_ms(const cn_replay_params *p, const cn_replay_engine_params *e, int64_t prefill_tokens,
                        int64_t n_prefill, int64_t active_kv, int64_t n_decode);
-void rp_gap_add(cn_replay_sim *s, double gap_ms);
+void rp_gap_add(cn_replay_sim *s, double gap_ms, int64_t count);
 int rp_perf_check(const cn_replay_params *p, const cn_replay_engine_params *e);
 
 /* KV cache and prefix reuse (replay_kv.c) */
@@ -133,6 +135,7 @@ void rp_heap_push(cn_replay_sim *s, double t, int32_t kind, int32_t idx, uint32_
 void rp_request_done(cn_replay_sim *s, rp_req *r);
 void rp_request_to_decode(cn_replay_sim *s, rp_req *r);
 void rp_worker_maybe_retire(cn_replay_sim *s, rp_worker *w);
+double rp_enqueue_bound(const cn_replay_sim *s, const rp_worker *w);
 
 static inline int64_t rp_ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 static inline const cn_replay_engine_params *rp_engine(const cn_replay_sim *s, int pool) {

@@ -159,18 +159,19 @@ static double gap_value(int32_t b) {
     return ldexp(1.0 + (sub + 0.5) / RP_GAP_SUB, oct + RP_GAP_MIN_EXP);
 }
 
-void rp_gap_add(cn_replay_sim *s, double gap_ms) {
-    s->gap_hist[gap_bucket(gap_ms)]++;
+/* `count` equal gaps (the requests of one decode iteration). The sum is kept in whole microseconds. */
+void rp_gap_add(cn_replay_sim *s, double gap_ms, int64_t count) {
+    s->gap_hist[gap_bucket(gap_ms)] += count;
     if (s->gap_count == 0 || gap_ms < s->gap_min) s->gap_min = gap_ms;
     if (s->gap_count == 0 || gap_ms > s->gap_max) s->gap_max = gap_ms;
-    s->gap_count++;
-    s->gap_sum += gap_ms;
+    s->gap_count += count;
+    s->gap_sum_us += count * llround(gap_ms * 1e3);
 }
 
 int cn_replay_gaps_summary(const cn_replay_sim *s, cn_replay_gap_summary *out) {
     if (!s || !out) return CN_ERR_ARGUMENT;
     out->count = s->gap_count;
-    out->sum_ms = s->gap_sum;
+    out->sum_ms = (double)s->gap_sum_us / 1e3;
     out->min_ms = s->gap_count ? s->gap_min : 0;
     out->max_ms = s->gap_count ? s->gap_max : 0;
     return CN_OK;
@@ -206,5 +207,6 @@ void cn_replay_gaps_reset(cn_replay_sim *s) {
     if (!s) return;
     memset(s->gap_hist, 0, sizeof(int64_t) * RP_GAP_BUCKETS);
     s->gap_count = 0;
-    s->gap_sum = s->gap_min = s->gap_max = 0;
+    s->gap_sum_us = 0;
+    s->gap_min = s->gap_max = 0;
 }

@@ -118,17 +118,77 @@ static void admit_waiting(cn_replay_sim *s, rp_worker *w, const cn_replay_engine
     }
 }
 
+/* Blocks request r holds once its sequence reaches `tokens` (blocks are only ever added while running). */
+static int64_t blocks_short(const rp_req *r, int64_t tokens, int64_t bs) {
+    int64_t d = rp_ceil_div(tokens, bs) - r->held_keyed - r->anon_count;
+    return d > 0 ? d : 0;
+}
+
+/* Fast-forward. When every running request is decoding (each emitted a token at `now`), nothing waits and
+ * nothing can reach the worker before some time, the next iterations are alike: each produces one token per
+ * request, at the times t_k = t_{k-1} + iteration_ms(active KV + (k−1)·R), and only grows KV blocks. Those
+ * iterations, up to the one before a request finishes, before the next possible arrival, within the run's
+ * horizon and while free blocks last, are applied here without events; returns their count and sets *t to
+ * the last one's end, where the next ordinary iteration starts. Same times, same gaps, same blocks taken from
+ * the free queue (in another order among anonymous blocks, which are interchangeable). */
+static int64_t fast_forward(cn_replay_sim *s, rp_worker *w, const cn_replay_engine_params *e, double *t) {
+    if (w->wait_head != RP_NONE || w->run_head == RP_NONE || w->n_run > e->max_num_batched_tokens) return 0;
+    if (s->p.mode == CN_REPLAY_DISAGG && w->pool == CN_REPLAY_POOL_PREFILL) return 0;
+    int64_t kmax = INT64_MAX, kv = 0, R = w->n_run, bs = e->block_size;
+    for (int32_t i = w->run_head; i != RP_NONE; i = s->req[i].next) {
+        const rp_req *r = &s->req[i];
+        if (r->generated == 0 || r->computed != r->isl + r->generated - 1 || r->last_token_ms != *t) return 0;
+        if (r->osl - r->generated - 1 < kmax) kmax = r->osl - r->generated - 1;  /* the finishing one is real */
+        kv += r->isl + r->generated;
+    }
+    if (kmax < 1) return 0;
+    double bound = rp_enqueue_bound(s, w);
+    /* blocks: iteration k allocates up to the sequence isl + generated + k − 1 (monotone in k) */
+    int64_t free_blocks = rp_kv_free_blocks(w), lo = 0, hi = kmax;
+    while (lo < hi) {
+        int64_t mid = hi - (hi - lo) / 2, need = 0;
+        for (int32_t i = w->run_head; i != RP_NONE && need <= free_blocks; i = s->req[i].next) {
+            const rp_req *r = &s->req[i];
+            need += blocks_short(r, r->isl + r->generated + mid - 1, bs);
+        }
+        if (need <= free_blocks) lo = mid; else hi = mid - 1;
+    }
+    int64_t k = 0;
+    double now = *t;
+    while (k < lo) {
+        double next = now + rp_iteration_ms(&s->p, e, 0, 0, kv, R);
+        if (!(next < bound) || next > s->t_stop_ms) break;
+        rp_gap_add(s, next - now, R);
+        now = next;
+        kv += R;
+        k++;
+    }
+    if (k == 0) return 0;
+    for (int32_t i = w->run_head; i != RP_NONE; i = s->req[i].next) {
+        rp_req *r = &s->req[i];
+        int64_t grow = blocks_short(r, r->isl + r->generated + k - 1, bs);
+        if (grow > 0) rp_kv_grow(w, r, grow);
+        r->generated += k;
+        r->computed += k;
+        r->last_token_ms = now;
+    }
+    *t = now;
+    return k;
+}
+
 void rp_worker_start_iteration(cn_replay_sim *s, rp_worker *w) {
     if (w->busy || (w->state != RP_LIVE && w->state != RP_DRAINING)) return;
     if (w->run_head == RP_NONE && w->wait_head == RP_NONE) return;
     const cn_replay_engine_params *e = rp_engine(s, w->pool);
+    double start = s->now_ms;
+    fast_forward(s, w, e, &start);
     batch b = { e->max_num_batched_tokens, 0, 0, 0, 0 };
     if (!schedule_running(s, w, e, &b)) admit_waiting(s, w, e, &b);
     if (b.n_prefill == 0 && b.n_decode == 0) return;
     if (s->p.mode == CN_REPLAY_DISAGG && w->pool == CN_REPLAY_POOL_DECODE) b.n_prefill = 0;  /* as the mocker */
     double ms = rp_iteration_ms(&s->p, e, b.prefill_tokens, b.n_prefill, b.active_kv, b.n_decode);
     w->busy = 1;
-    rp_heap_push(s, s->now_ms + ms, RP_EV_ITER_END, (int32_t)(w->pool * s->maxw + w->slot), 0);
+    rp_heap_push(s, start + ms, RP_EV_ITER_END, (int32_t)(w->pool * s->maxw + w->slot), 0);
 }
 
 static void finish_on_worker(cn_replay_sim *s, rp_worker *w, int32_t i) {
@@ -156,7 +216,7 @@ void rp_worker_end_iteration(cn_replay_sim *s, rp_worker *w) {
                 } else {
                     double t = s->now_ms;
                     if (r->generated == 0) r->first_token_ms = t;
-                    else rp_gap_add(s, t - r->last_token_ms);
+                    else rp_gap_add(s, t - r->last_token_ms, 1);
                     r->last_token_ms = t;
                     r->generated++;
                     if (r->generated >= r->osl) {

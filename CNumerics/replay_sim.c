@@ -126,7 +126,15 @@ int cn_replay_init(cn_replay_sim **out, const cn_replay_params *p, void *ws, siz
 
 /* ---- event heap, ordered by (time, insertion) ---- */
 
-static int ev_less(const rp_event *a, const rp_event *b) { return a->t < b->t || (a->t == b->t && a->seq < b->seq); }
+/* Same instant: iteration ends (in worker order), then startups, then KV transfers (in the order their
+ * prefills ended), as the mocker's phases. Worker order rather than push order keeps ties independent of
+ * when an iteration was scheduled (a fast-forwarded one is scheduled early). */
+static int ev_less(const rp_event *a, const rp_event *b) {
+    if (a->t != b->t) return a->t < b->t;
+    if (a->kind != b->kind) return a->kind < b->kind;
+    if (a->kind == RP_EV_ITER_END && a->idx != b->idx) return a->idx < b->idx;
+    return a->seq < b->seq;
+}
 
 static int stale(const cn_replay_sim *s, const rp_event *ev) {
     return ev->kind == RP_EV_STARTUP && (s->w[ev->idx].state != RP_STARTING || s->w[ev->idx].gen != ev->gen);
@@ -255,6 +263,20 @@ void rp_worker_maybe_retire(cn_replay_sim *s, rp_worker *w) {
         acct_update(s, w->pool);
         w->state = RP_OFF;
     }
+}
+
+/* A lower bound of the time at which a request could join worker w's queue: the next arrival; for the
+ * decode pool also the next KV transfer or prefill iteration end (a prefill started later, by an arrival,
+ * ends after that arrival). Startups do not count: nothing waits unrouted while w is live. */
+double rp_enqueue_bound(const cn_replay_sim *s, const rp_worker *w) {
+    double b = s->pend_head != RP_NONE ? s->req[s->pend_head].arrival_ms : INFINITY;
+    if (w->pool == 0) return b;
+    for (int32_t i = 0; i < s->nheap; i++) {
+        const rp_event *ev = &s->heap[i];
+        if (ev->t >= b) continue;
+        if (ev->kind == RP_EV_TRANSFER || (ev->kind == RP_EV_ITER_END && ev->idx < s->maxw)) b = ev->t;
+    }
+    return b;
 }
 
 void rp_request_to_decode(cn_replay_sim *s, rp_req *r) {
@@ -439,6 +461,7 @@ static void start_dirty(cn_replay_sim *s) {
 
 static int run(cn_replay_sim *s, double t_stop_ms, int until_empty, cn_replay_done *out, size_t cap, size_t *n_out) {
     *n_out = 0;
+    s->t_stop_ms = t_stop_ms;
     for (;;) {
         flush_done(s, out, cap, n_out);
         if (s->done_head != RP_NONE) return CN_MORE_OUTPUT;

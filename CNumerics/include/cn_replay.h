@@ -131,7 +131,9 @@ int cn_replay_pool_stats_get(const cn_replay_sim *sim, int pool, cn_replay_pool_
 double cn_replay_now(const cn_replay_sim *sim);
 
 /** Inter-token gaps of every output token so far (Dynamo's ITL distribution is over gaps, not requests),
- *  in a log-bucketed histogram with relative error ≤ 1/512. count and sum are exact. */
+ *  in a log-bucketed histogram with relative error ≤ 1/512. count is exact, sum is kept in whole
+ *  microseconds (the mocker's tick; iteration times are whole microseconds), so it does not depend on the
+ *  order of additions. */
 typedef struct cn_replay_gap_summary {
     int64_t count;
     double sum_ms, min_ms, max_ms;

@@ -20,7 +20,13 @@ typedef struct rp_block {
     uint64_t key;               /* chained prefix hash; 0 = none */
     int32_t ref;                /* requests holding it; 0 = in the free queue */
     int32_t prev, next;         /* free queue links; for a held anonymous block, next = request's chain */
+    int32_t parent;             /* held keyed block: the block of the previous position (every holder's) */
 } rp_block;
+
+typedef struct rp_slot {        /* prefix index entry: the key's high half (home slot) and the block */
+    uint32_t tag;
+    int32_t b;
+} rp_slot;
 
 typedef struct rp_req {
     int64_t id, isl, osl;
@@ -33,7 +39,9 @@ typedef struct rp_req {
     int32_t state, pool, worker;
     int32_t prefill_worker, decode_worker;
     int32_t prev, next;         /* the list the request is in (pending, waiting, running, done) */
-    int32_t held_keyed;         /* leading keyed blocks held (found again through the index) */
+    int32_t held_keyed;         /* leading keyed blocks held */
+    int32_t last_keyed;         /* the last of them; parents lead back to the first */
+    uint64_t serial;            /* submission number (names the request's cached block keys) */
     int32_t anon_head;          /* anonymous blocks held, newest first */
     int32_t anon_count;
     int32_t sched;              /* tokens scheduled in the worker's current iteration */
@@ -50,7 +58,7 @@ typedef struct rp_worker {
     double ready_ms;
     /* KV cache */
     rp_block *blocks;
-    int32_t *index;             /* open addressing, linear probing, block ids */
+    rp_slot *index;             /* open addressing, linear probing */
     uint32_t index_mask;
     int32_t free_head, free_tail;
     int64_t nblocks, active_blocks;
@@ -95,9 +103,13 @@ struct cn_replay_sim {
     int32_t *dirty;
     uint8_t *is_dirty;
     int32_t ndirty;
-    /* scratch for the block keys of one request */
+    /* scratch: the block keys of one request (of request keys_serial on pool keys_pool: keys_n of them)
+       and the blocks found for them */
     uint64_t *keys;
-    int64_t nkeys;
+    int32_t *found;
+    int64_t nkeys, keys_n;
+    uint64_t serial, keys_serial;
+    int32_t keys_pool;
     /* inter-token gaps */
     int64_t *gap_hist;
     int64_t gap_count;
@@ -116,12 +128,11 @@ int rp_perf_check(const cn_replay_params *p, const cn_replay_engine_params *e);
 size_t rp_index_size(int64_t nblocks);
 void rp_kv_reset(rp_worker *w);
 int64_t rp_kv_free_blocks(const rp_worker *w);
-int64_t rp_req_keys(cn_replay_sim *s, const rp_req *r, const cn_replay_engine_params *e);
-int64_t rp_kv_admission_cost(cn_replay_sim *s, rp_worker *w, const rp_req *r, int64_t nkeyed, int64_t total,
-                             int64_t *hit_blocks);
+int64_t rp_req_keys(cn_replay_sim *s, const rp_req *r, int pool);
+int64_t rp_kv_admission_cost(cn_replay_sim *s, rp_worker *w, int64_t nkeyed, int64_t total, int64_t *hit_blocks);
 void rp_kv_admit(cn_replay_sim *s, rp_worker *w, rp_req *r, int64_t nkeyed, int64_t total);
 void rp_kv_grow(rp_worker *w, rp_req *r, int64_t nblocks);
-void rp_kv_release(cn_replay_sim *s, rp_worker *w, rp_req *r, const cn_replay_engine_params *e);
+void rp_kv_release(rp_worker *w, rp_req *r);
 
 /* scheduler (replay_sched.c) */
 void rp_worker_start_iteration(cn_replay_sim *s, rp_worker *w);

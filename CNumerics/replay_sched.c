@@ -39,7 +39,7 @@ static void preempt(cn_replay_sim *s, rp_worker *w, int32_t i) {
     rp_req *r = &s->req[i];
     rp_list_remove(s, &w->run_head, &w->run_tail, i);
     w->n_run--;
-    rp_kv_release(s, w, r, rp_engine(s, w->pool));
+    rp_kv_release(w, r);
     r->computed = 0;
     r->sched = 0;
     r->preemptions++;
@@ -92,9 +92,9 @@ static void admit_waiting(cn_replay_sim *s, rp_worker *w, const cn_replay_engine
         int32_t i = w->wait_head;
         rp_req *r = &s->req[i];
         int64_t target = r->isl + r->generated;
-        int64_t nkeyed = rp_req_keys(s, r, e), hits = 0;
+        int64_t nkeyed = rp_req_keys(s, r, w->pool), hits = 0;
         int64_t total = rp_ceil_div(target, e->block_size);
-        int64_t cost = rp_kv_admission_cost(s, w, r, nkeyed, total, &hits);
+        int64_t cost = rp_kv_admission_cost(s, w, nkeyed, total, &hits);
         int64_t cached = hits * e->block_size;
         if (cached > target - 1) cached = (target - 1) / e->block_size * e->block_size;
         int64_t computed = r->transferred && r->generated == 0 ? r->isl - 1 : cached;
@@ -196,7 +196,7 @@ static void finish_on_worker(cn_replay_sim *s, rp_worker *w, int32_t i) {
     rp_list_remove(s, &w->run_head, &w->run_tail, i);
     w->n_run--;
     w->load_tokens -= r->isl + r->osl;
-    rp_kv_release(s, w, r, rp_engine(s, w->pool));
+    rp_kv_release(w, r);
 }
 
 void rp_worker_end_iteration(cn_replay_sim *s, rp_worker *w) {

@@ -92,16 +92,16 @@ static void admit_waiting(cn_replay_sim *s, rp_worker *w, const cn_replay_engine
         int32_t i = w->wait_head;
         rp_req *r = &s->req[i];
         int64_t target = r->isl + r->generated;
-        int64_t nkeyed = rp_req_keys(s, r, w->pool), hits = 0;
-        int64_t total = rp_ceil_div(target, e->block_size);
-        int64_t cost = rp_kv_admission_cost(s, w, nkeyed, total, &hits);
+        int64_t hits = 0, total = rp_ceil_div(target, e->block_size);
+        rp_req_keys(s, r, w->pool);
+        int64_t cost = rp_kv_admission_cost(s, w, total, &hits);
         int64_t cached = hits * e->block_size;
         if (cached > target - 1) cached = (target - 1) / e->block_size * e->block_size;
         int64_t computed = r->transferred && r->generated == 0 ? r->isl - 1 : cached;
         int64_t need = target - computed;
         if (!e->enable_chunked_prefill && need > b->budget) break;
         if (cost > rp_kv_free_blocks(w)) break;
-        rp_kv_admit(s, w, r, nkeyed, total);
+        rp_kv_admit(s, w, r, total);
         rp_list_remove(s, &w->wait_head, &w->wait_tail, i);
         w->n_wait--;
         w->wait_tokens -= target;
@@ -153,16 +153,23 @@ static int64_t fast_forward(cn_replay_sim *s, rp_worker *w, const cn_replay_engi
         }
         if (need <= free_blocks) lo = mid; else hi = mid - 1;
     }
-    int64_t k = 0;
-    double now = *t;
+    int64_t k = 0, same = 0;   /* iterations with the gap `gap`, not yet counted */
+    double now = *t, gap = 0;
     while (k < lo) {
-        double next = now + rp_iteration_ms(&s->p, e, 0, 0, kv, R);
+        double next = now + rp_round_us(rp_decode_ms(&s->p, e, kv, R));
         if (!(next < bound) || next > s->t_stop_ms) break;
-        rp_gap_add(s, next - now, R);
+        double g = next - now;
+        if (g != gap) {
+            if (same) rp_gap_add(s, gap, same * R);
+            gap = g;
+            same = 0;
+        }
+        same++;
         now = next;
         kv += R;
         k++;
     }
+    if (same) rp_gap_add(s, gap, same * R);
     if (k == 0) return 0;
     for (int32_t i = w->run_head; i != RP_NONE; i = s->req[i].next) {
         rp_req *r = &s->req[i];

@@ -62,13 +62,23 @@ static size_t layout(const cn_replay_params *p, char *base, cn_replay_sim **out)
     for (size_t k = 0; k < npool; k++)
         if (p->pool[k].num_gpu_blocks > maxblocks) maxblocks = p->pool[k].num_gpu_blocks;
     TAKE(keys, uint64_t, maxblocks);
+    TAKE(key_first, int32_t, maxblocks);
     TAKE(found, int32_t, maxblocks);
     for (size_t k = 0; k < npool; k++) {
         size_t nb = (size_t)p->pool[k].num_gpu_blocks, ni = rp_index_size((int64_t)nb);
+        int32_t gmax = rp_group_max(p->pool[k].block_size, p->trace_block_size);
+        size_t stride = rp_group_stride(gmax);
         for (size_t j = 0; j < maxw; j++) {
             rp_worker *w = base ? &s->w[k * maxw + j] : NULL;
-            if (w) { w->blocks = (rp_block *)(base + off); w->nblocks = (int64_t)nb; }
-            off = ALIGN8(off + sizeof(rp_block) * nb);
+            if (w) {
+                w->nblocks = (int64_t)nb;
+                w->gmax = gmax;
+                w->group_stride = (int32_t)stride;
+                w->groups = base + off;
+            }
+            off = ALIGN8(off + stride * nb);
+            if (w) w->runs = (rp_run *)(base + off);
+            off = ALIGN8(off + sizeof(rp_run) * (nb + 1));
             if (w) { w->index = (rp_slot *)(base + off); w->index_mask = (uint32_t)(ni - 1); }
             off = ALIGN8(off + sizeof(rp_slot) * ni);
         }
@@ -368,8 +378,7 @@ int cn_replay_submit(cn_replay_sim *s, const cn_replay_request *rq, size_t n, si
         r->arrival_ms = t;
         r->n_hash = q->n_hash;
         r->hash_chunk = RP_NONE;
-        r->anon_head = RP_NONE;
-        r->last_keyed = RP_NONE;
+        r->last_group = RP_NONE;
         r->serial = ++s->serial;
         r->prefill_worker = r->decode_worker = -1;
         int32_t *link = &r->hash_chunk;

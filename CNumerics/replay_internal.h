@@ -12,7 +12,7 @@
 #define RP_GAP_BUCKETS (RP_GAP_OCTAVES * RP_GAP_SUB + 1)
 #define RP_HASH_CHUNK 64        /* hash ids per arena chunk */
 
-enum { RP_FREE = 0, RP_PENDING, RP_UNROUTED, RP_WAITING, RP_RUNNING, RP_TRANSFER, RP_DONE };
+enum { RP_FREE = 0, RP_PENDING, RP_UNROUTED, RP_WAITING, RP_RUNNING, RP_HELD, RP_TRANSFER, RP_DONE };
 enum { RP_OFF = 0, RP_STARTING, RP_LIVE, RP_DRAINING };
 enum { RP_EV_ITER_END = 0, RP_EV_STARTUP = 1, RP_EV_TRANSFER = 2 };
 
@@ -55,7 +55,9 @@ typedef struct rp_req {
     int32_t anon_count;         /* anonymous blocks held (partial prompt block, output) */
     int32_t sched;              /* tokens scheduled in the worker's current iteration */
     int32_t preemptions;
-    int32_t transferred;        /* arrived at a decode worker with its prompt's KV */
+    int32_t transferred;        /* prefilled by a prefill worker (disaggregated) */
+    int32_t reserved;           /* holds its prompt's blocks on its decode worker, not admitted yet */
+    uint64_t ordinal;           /* order of acceptance by its decode worker (its place in the queue) */
     int32_t admitted_once;
 } rp_req;
 
@@ -64,6 +66,11 @@ typedef struct rp_worker {
     uint32_t gen;               /* bumps when a pending startup is cancelled */
     int32_t wait_head, wait_tail, run_head, run_tail;
     int64_t n_wait, n_run, wait_tokens, load_tokens;
+    /* disaggregated: prefilled requests whose blocks a prefill worker holds (n_held); on a decode worker,
+       those waiting to reserve their prompt's blocks (FIFO res_head..res_tail) and those reserved whose KV
+       is on its way (n_inbound) or waiting to be admitted (n_ready) */
+    int32_t res_head, res_tail;
+    int64_t n_held, n_res, n_inbound, n_ready;
     double ready_ms;
     /* KV cache: free queue of runs (least recently freed first), groups, prefix index */
     char *groups;
@@ -118,7 +125,7 @@ struct cn_replay_sim {
     uint64_t *keys;
     int32_t *key_first, *found;
     int64_t nkeys, keys_n, keys_blocks;
-    uint64_t serial, keys_serial;
+    uint64_t serial, keys_serial, ordinal;
     int32_t keys_pool;
     /* inter-token gaps */
     int64_t *gap_hist;
@@ -177,8 +184,15 @@ void rp_list_remove(cn_replay_sim *s, int32_t *head, int32_t *tail, int32_t i);
 /* simulator services used by the scheduler (replay_sim.c) */
 void rp_heap_push(cn_replay_sim *s, double t, int32_t kind, int32_t idx, uint32_t gen);
 void rp_request_done(cn_replay_sim *s, rp_req *r);
-void rp_request_to_decode(cn_replay_sim *s, rp_req *r);
+void rp_route(cn_replay_sim *s, int pool, int32_t i);
+
+/* disaggregated handoff (replay_handoff.c) */
+void rp_handoff_hold(cn_replay_sim *s, rp_worker *prefill, rp_req *r);
+void rp_handoff_enqueue(cn_replay_sim *s, rp_worker *decode, int32_t i);
+void rp_handoff_reserve(cn_replay_sim *s, rp_worker *decode);
+void rp_handoff_activate(cn_replay_sim *s, rp_req *r);
 void rp_worker_maybe_retire(cn_replay_sim *s, rp_worker *w);
+void rp_mark_dirty(cn_replay_sim *s, rp_worker *w);
 double rp_enqueue_bound(const cn_replay_sim *s, const rp_worker *w);
 
 static inline int64_t rp_ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }

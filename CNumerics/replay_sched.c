@@ -87,21 +87,41 @@ static int schedule_running(cn_replay_sim *s, rp_worker *w, const cn_replay_engi
 }
 
 /* Then the waiting queue in order, while budget, sequence slots and free blocks last. */
+/* The first request holding its prompt's KV already (a decode destination, needing no blocks). */
+static int32_t first_ready(const cn_replay_sim *s, const rp_worker *w) {
+    for (int32_t i = w->wait_head; i != RP_NONE && w->n_ready > 0; i = s->req[i].next)
+        if (s->req[i].reserved) return i;
+    return RP_NONE;
+}
+
+/* Then the waiting queue in order, while budget, sequence slots and free blocks last. While destinations
+ * wait to reserve blocks on this worker, only requests that hold theirs already are admitted (as the mocker
+ * does: a preempted request starves while prefilled ones keep coming). When the head cannot get its blocks
+ * and nothing runs, nothing would ever free them: then too the requests holding theirs go first (where the
+ * mocker would wait forever). */
 static void admit_waiting(cn_replay_sim *s, rp_worker *w, const cn_replay_engine_params *e, batch *b) {
+    int ready_first = w->n_res > 0;
     while (w->wait_head != RP_NONE && b->budget > 0 && w->n_run < e->max_num_seqs) {
-        int32_t i = w->wait_head;
+        int32_t i = ready_first ? first_ready(s, w) : w->wait_head;
+        if (i == RP_NONE) break;
         rp_req *r = &s->req[i];
         int64_t target = r->isl + r->generated;
-        int64_t hits = 0, total = rp_ceil_div(target, e->block_size);
-        rp_req_keys(s, r, w->pool);
-        int64_t cost = rp_kv_admission_cost(s, w, total, &hits);
+        int64_t hits = 0, total = rp_ceil_div(target, e->block_size), cost = 0;
+        if (!r->reserved) {   /* a reserved request holds its prompt's blocks already */
+            rp_req_keys(s, r, w->pool);
+            cost = rp_kv_admission_cost(s, w, total, &hits);
+        }
         int64_t cached = hits * e->block_size;
         if (cached > target - 1) cached = (target - 1) / e->block_size * e->block_size;
-        int64_t computed = r->transferred && r->generated == 0 ? r->isl - 1 : cached;
+        int64_t computed = r->reserved ? r->isl - 1 : cached;
         int64_t need = target - computed;
         if (!e->enable_chunked_prefill && need > b->budget) break;
-        if (cost > rp_kv_free_blocks(w)) break;
-        rp_kv_admit(s, w, r, total);
+        if (cost > rp_kv_free_blocks(w)) {
+            if (w->n_run == 0 && w->n_ready > 0 && !ready_first) { ready_first = 1; continue; }
+            break;
+        }
+        if (r->reserved) { r->reserved = 0; w->n_ready--; }
+        else rp_kv_admit(s, w, r, total);
         rp_list_remove(s, &w->wait_head, &w->wait_tail, i);
         w->n_wait--;
         w->wait_tokens -= target;
@@ -185,6 +205,7 @@ static int64_t fast_forward(cn_replay_sim *s, rp_worker *w, const cn_replay_engi
 
 void rp_worker_start_iteration(cn_replay_sim *s, rp_worker *w) {
     if (w->busy || (w->state != RP_LIVE && w->state != RP_DRAINING)) return;
+    if (w->res_head != RP_NONE) rp_handoff_reserve(s, w);
     if (w->run_head == RP_NONE && w->wait_head == RP_NONE) return;
     const cn_replay_engine_params *e = rp_engine(s, w->pool);
     double start = s->now_ms;
@@ -217,9 +238,7 @@ void rp_worker_end_iteration(cn_replay_sim *s, rp_worker *w) {
             r->sched = 0;
             if (r->computed >= r->isl + r->generated) {
                 if (prefill_only) {
-                    finish_on_worker(s, w, i);
-                    r->prefill_worker = w->slot;
-                    rp_request_to_decode(s, r);
+                    rp_handoff_hold(s, w, r);
                 } else {
                     double t = s->now_ms;
                     if (r->generated == 0) r->first_token_ms = t;

@@ -123,7 +123,7 @@ int cn_replay_init(cn_replay_sim **out, const cn_replay_params *p, void *ws, siz
         w->pool = g / s->maxw;
         w->slot = g % s->maxw;
         w->state = RP_OFF;
-        w->wait_head = w->wait_tail = w->run_head = w->run_tail = RP_NONE;
+        w->wait_head = w->wait_tail = w->run_head = w->run_tail = w->res_head = w->res_tail = RP_NONE;
         s->is_dirty[g] = 0;
     }
     s->heapcap = 4 * s->maxw + s->nreq + 16;
@@ -198,7 +198,7 @@ static rp_event heap_pop(cn_replay_sim *s) {
 
 /* ---- workers, pools and routing ---- */
 
-static void mark_dirty(cn_replay_sim *s, rp_worker *w) {
+void rp_mark_dirty(cn_replay_sim *s, rp_worker *w) {
     int32_t g = w->pool * s->maxw + w->slot;
     if (!s->is_dirty[g]) { s->is_dirty[g] = 1; s->dirty[s->ndirty++] = g; }
 }
@@ -244,11 +244,12 @@ static void enqueue_on(cn_replay_sim *s, rp_worker *w, int32_t i) {
     w->n_wait++;
     w->wait_tokens += r->isl + r->generated;
     w->load_tokens += r->isl + r->osl;
-    mark_dirty(s, w);
+    rp_mark_dirty(s, w);
 }
 
-static void route(cn_replay_sim *s, int pool, int32_t i) {
+void rp_route(cn_replay_sim *s, int pool, int32_t i) {
     rp_worker *w = pick_worker(s, pool);
+    if (w && s->p.mode == CN_REPLAY_DISAGG && pool == CN_REPLAY_POOL_DECODE) { rp_handoff_enqueue(s, w, i); return; }
     if (w) { enqueue_on(s, w, i); return; }
     rp_pool_acct *a = &s->acct[pool];
     s->req[i].state = RP_UNROUTED;
@@ -265,12 +266,13 @@ static void route_unrouted(cn_replay_sim *s, int pool) {
         rp_list_remove(s, &a->unrouted_head, &a->unrouted_tail, i);
         a->n_unrouted--;
         a->unrouted_tokens -= s->req[i].isl;
-        route(s, pool, i);
+        rp_route(s, pool, i);
     }
 }
 
 void rp_worker_maybe_retire(cn_replay_sim *s, rp_worker *w) {
-    if (w->state == RP_DRAINING && !w->busy && w->n_wait == 0 && w->n_run == 0) {
+    if (w->state == RP_DRAINING && !w->busy && w->n_wait == 0 && w->n_run == 0 && w->n_held == 0 &&
+        w->n_res == 0 && w->n_inbound == 0) {
         acct_update(s, w->pool);
         w->state = RP_OFF;
     }
@@ -290,17 +292,6 @@ double rp_enqueue_bound(const cn_replay_sim *s, const rp_worker *w) {
     return b;
 }
 
-void rp_request_to_decode(cn_replay_sim *s, rp_req *r) {
-    r->state = RP_TRANSFER;
-    r->transferred = 1;
-    r->computed = 0;
-    r->generated = 0;
-    double ms = s->p.kv_bytes_per_token > 0
-                    ? 1000.0 * (double)r->isl * s->p.kv_bytes_per_token / s->p.kv_transfer_bandwidth_bytes_s
-                    : 0.0;
-    rp_heap_push(s, s->now_ms + ms, RP_EV_TRANSFER, (int32_t)(r - s->req), 0);
-}
-
 void rp_request_done(cn_replay_sim *s, rp_req *r) {
     r->state = RP_DONE;
     rp_list_push_back(s, &s->done_head, &s->done_tail, (int32_t)(r - s->req));
@@ -313,14 +304,15 @@ int cn_replay_set_workers(cn_replay_sim *s, int pool, int64_t target, int initia
     int64_t cur = pool_count(s, pool, RP_LIVE) + pool_count(s, pool, RP_STARTING);
     rp_worker *ws = &s->w[pool * s->maxw];
     for (int32_t j = s->maxw - 1; j >= 0 && cur < target; j--)   /* revive draining workers */
-        if (ws[j].state == RP_DRAINING) { ws[j].state = RP_LIVE; cur++; mark_dirty(s, &ws[j]); }
+        if (ws[j].state == RP_DRAINING) { ws[j].state = RP_LIVE; cur++; rp_mark_dirty(s, &ws[j]); }
     for (int32_t j = 0; j < s->maxw && cur < target; j++) {
         rp_worker *w = &ws[j];
         if (w->state != RP_OFF) continue;
         rp_kv_reset(w);
         w->busy = 0;
         w->n_wait = w->n_run = w->wait_tokens = w->load_tokens = 0;
-        w->wait_head = w->wait_tail = w->run_head = w->run_tail = RP_NONE;
+        w->wait_head = w->wait_tail = w->run_head = w->run_tail = w->res_head = w->res_tail = RP_NONE;
+        w->n_held = w->n_res = w->n_inbound = w->n_ready = 0;
         if (initial || s->p.startup_time_s == 0) {
             w->state = RP_LIVE;
         } else {
@@ -446,14 +438,14 @@ static void handle(cn_replay_sim *s, const rp_event *ev) {
     if (ev->kind == RP_EV_ITER_END) {
         rp_worker *w = &s->w[ev->idx];
         rp_worker_end_iteration(s, w);
-        mark_dirty(s, w);
+        rp_mark_dirty(s, w);
     } else if (ev->kind == RP_EV_STARTUP) {
         rp_worker *w = &s->w[ev->idx];
         if (w->state != RP_STARTING || w->gen != ev->gen) return;
         w->state = RP_LIVE;
         route_unrouted(s, w->pool);
     } else {
-        route(s, CN_REPLAY_POOL_DECODE, ev->idx);
+        rp_handoff_activate(s, &s->req[ev->idx]);
     }
 }
 
@@ -490,7 +482,7 @@ static int run(cn_replay_sim *s, double t_stop_ms, int until_empty, cn_replay_do
             } else if (s->pend_head != RP_NONE && s->req[s->pend_head].arrival_ms <= t) {
                 int32_t i = s->pend_head;
                 rp_list_remove(s, &s->pend_head, &s->pend_tail, i);
-                route(s, 0, i);
+                rp_route(s, 0, i);
             } else {
                 break;
             }
@@ -525,7 +517,7 @@ int cn_replay_pool_stats_get(const cn_replay_sim *s, int pool, cn_replay_pool_st
         o->starting += w->state == RP_STARTING;
         o->draining += w->state == RP_DRAINING;
         if (w->state == RP_STARTING) continue;
-        o->waiting_requests += w->n_wait;
+        o->waiting_requests += w->n_wait + w->n_res;
         o->waiting_prefill_tokens += w->wait_tokens;
         o->running_requests += w->n_run;
         o->kv_blocks_used += w->active_blocks;

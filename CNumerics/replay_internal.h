@@ -77,7 +77,7 @@ typedef struct rp_worker {
     rp_run *runs;
     rp_slot *index;
     uint32_t index_mask;
-    int32_t gmax, group_stride, free_group, free_run, fq_head, fq_tail;
+    int32_t gmax, group_stride, free_group, free_run, fq_head, fq_tail, groups_used, runs_used;
     int64_t nblocks, active_blocks;
 } rp_worker;
 

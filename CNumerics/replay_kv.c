@@ -89,10 +89,12 @@ static void index_erase(rp_worker *w, int32_t g) {
 
 /* ---- records and the free queue of runs ---- */
 
+/* Records and runs come from a free list, else from the never used ones (pages touched only when needed). */
 static int32_t group_new(rp_worker *w, uint64_t key, int32_t first, int32_t count) {
     int32_t g = w->free_group;
+    if (g == RP_NONE) g = w->groups_used++;
     rp_group *G = grp(w, g);
-    w->free_group = G->parent;
+    if (g == w->free_group) w->free_group = G->parent;
     G->key = key;
     G->present = 0;
     G->parent = RP_NONE;
@@ -121,8 +123,9 @@ static void fq_unlink(rp_worker *w, int32_t q) {
 
 static int32_t fq_push(rp_worker *w, int32_t group, int32_t lo, int32_t hi, int32_t n) {
     int32_t q = w->free_run;
+    if (q == RP_NONE) q = w->runs_used++;
     rp_run *k = &w->runs[q];
-    w->free_run = k->next;
+    if (q == w->free_run) w->free_run = k->next;
     k->group = group;
     k->lo = lo;
     k->hi = hi;
@@ -141,19 +144,12 @@ static void fq_push_anonymous(rp_worker *w, int64_t n) {
 }
 
 void rp_kv_reset(rp_worker *w) {
-    int64_t nb = w->nblocks;
-    for (int64_t g = 0; g < nb; g++) {
-        rp_group *G = grp(w, (int32_t)g);
-        G->key = 0;
-        G->parent = g + 1 < nb ? (int32_t)g + 1 : RP_NONE;
-    }
-    w->free_group = nb ? 0 : RP_NONE;
-    for (int64_t q = 0; q <= nb; q++) w->runs[q].next = q < nb ? (int32_t)q + 1 : RP_NONE;
-    w->free_run = 0;
+    w->free_group = w->free_run = RP_NONE;
+    w->groups_used = w->runs_used = 0;
     w->fq_head = w->fq_tail = RP_NONE;
     for (uint32_t i = 0; i <= w->index_mask; i++) w->index[i].g = RP_NONE;
     w->active_blocks = 0;
-    fq_push_anonymous(w, nb);
+    fq_push_anonymous(w, w->nblocks);
 }
 
 /* Takes n blocks from the head of the free queue, forgetting the prefixes they cached. Caller checked. */

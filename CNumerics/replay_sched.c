@@ -144,6 +144,58 @@ static int64_t blocks_short(const rp_req *r, int64_t tokens, int64_t bs) {
     return d > 0 ? d : 0;
 }
 
+/* Blocks the running requests lack for k more iterations (counting stops above `enough`). */
+static int64_t blocks_needed(const cn_replay_sim *s, const rp_worker *w, int64_t bs, int64_t k, int64_t enough) {
+    int64_t need = 0;
+    for (int32_t i = w->run_head; i != RP_NONE && need <= enough; i = s->req[i].next) {
+        const rp_req *r = &s->req[i];
+        need += blocks_short(r, r->isl + r->generated + k - 1, bs);
+    }
+    return need;
+}
+
+/* Up to kmax decode iterations of R requests from *now with kv active tokens, each ending before `bound`
+ * and not after the run's horizon; adds their gaps and returns how many, *now the last one's end. Times are
+ * those of rp_iteration_ms bit for bit: the polynomial's divisions are skipped only where exact (capacity a
+ * power of two, speed-up 1), and a microsecond count is converted to milliseconds once per distinct value. */
+static int64_t silent_iterations(cn_replay_sim *s, const cn_replay_engine_params *e, int64_t kv, int64_t R,
+                                 int64_t kmax, double bound, double *now) {
+    int64_t k = 0, same = 0, last_us = -1;   /* `same` iterations of gap `gap` not yet counted */
+    double t = *now, gap = 0, ms = 0, limit = s->t_stop_ms;
+    double cap = (double)(e->num_gpu_blocks * e->block_size), div = e->speedup_ratio * e->decode_speedup_ratio;
+    int fast = s->p.perf == CN_REPLAY_PERF_POLY && cap > 0 && div == 1.0 &&
+               (e->num_gpu_blocks * e->block_size & (e->num_gpu_blocks * e->block_size - 1)) == 0;
+    double inv_cap = 1.0 / cap, p0 = e->decode_poly[0], p1 = e->decode_poly[1], p2 = e->decode_poly[2];
+    while (k < kmax) {
+        double raw;
+        if (fast) {
+            double u = (double)kv * inv_cap;
+            if (u > 1) u = 1;
+            raw = p0 + p1 * u + p2 * u * u;
+            if (!(raw > e->decode_floor_ms)) raw = e->decode_floor_ms;
+        } else {
+            raw = rp_decode_ms(&s->p, e, kv, R);
+        }
+        int64_t n = raw < 9e15 ? (int64_t)(raw * 1000.0 + 0.5) : -2;
+        if (n != last_us) { ms = n >= 0 ? (double)n / 1000.0 : raw; last_us = n; }
+        double next = t + ms;
+        if (!(next < bound) || next > limit) break;
+        double g = next - t;
+        if (g != gap) {
+            if (same) rp_gap_add(s, gap, same * R);
+            gap = g;
+            same = 0;
+        }
+        same++;
+        t = next;
+        kv += R;
+        k++;
+    }
+    if (same) rp_gap_add(s, gap, same * R);
+    *now = t;
+    return k;
+}
+
 /* Fast-forward. When every running request is decoding (each emitted a token at `now`), nothing waits and
  * nothing can reach the worker before some time, the next iterations are alike: each produces one token per
  * request, at the times t_k = t_{k-1} + iteration_ms(active KV + (k−1)·R), and only grows KV blocks. Those
@@ -165,31 +217,13 @@ static int64_t fast_forward(cn_replay_sim *s, rp_worker *w, const cn_replay_engi
     double bound = rp_enqueue_bound(s, w);
     /* blocks: iteration k allocates up to the sequence isl + generated + k − 1 (monotone in k) */
     int64_t free_blocks = rp_kv_free_blocks(w), lo = 0, hi = kmax;
+    if (blocks_needed(s, w, bs, kmax, free_blocks) <= free_blocks) lo = kmax;
     while (lo < hi) {
-        int64_t mid = hi - (hi - lo) / 2, need = 0;
-        for (int32_t i = w->run_head; i != RP_NONE && need <= free_blocks; i = s->req[i].next) {
-            const rp_req *r = &s->req[i];
-            need += blocks_short(r, r->isl + r->generated + mid - 1, bs);
-        }
-        if (need <= free_blocks) lo = mid; else hi = mid - 1;
+        int64_t mid = hi - (hi - lo) / 2;
+        if (blocks_needed(s, w, bs, mid, free_blocks) <= free_blocks) lo = mid; else hi = mid - 1;
     }
-    int64_t k = 0, same = 0;   /* iterations with the gap `gap`, not yet counted */
-    double now = *t, gap = 0;
-    while (k < lo) {
-        double next = now + rp_round_us(rp_decode_ms(&s->p, e, kv, R));
-        if (!(next < bound) || next > s->t_stop_ms) break;
-        double g = next - now;
-        if (g != gap) {
-            if (same) rp_gap_add(s, gap, same * R);
-            gap = g;
-            same = 0;
-        }
-        same++;
-        now = next;
-        kv += R;
-        k++;
-    }
-    if (same) rp_gap_add(s, gap, same * R);
+    double now = *t;
+    int64_t k = silent_iterations(s, e, kv, R, lo, bound, &now);
     if (k == 0) return 0;
     for (int32_t i = w->run_head; i != RP_NONE; i = s->req[i].next) {
         rp_req *r = &s->req[i];

@@ -1,13 +1,24 @@
-/* KV cache of one worker: physical blocks, a free queue and a prefix index (vLLM's block pool design).
+/* KV cache of one worker: a free queue, the blocks requests hold, and a prefix index (vLLM's block pool
+ * design), kept in runs so that a prompt of hundreds of blocks costs a few operations per trace hash id.
  *
  * A block held by no request sits in the free queue; allocation takes the queue's head, so the block freed
  * longest ago is reused (and its cached prefix forgotten) first. A request releases its blocks newest first,
  * so a prompt's leading blocks, the ones other requests are likeliest to share, are evicted last. Full prompt
- * blocks are named by a chain hash of the trace's hash ids (block j's name depends on every hash id before
- * it) and are registered when allocated, as the mocker does, so requests admitted in the same iteration
- * already share them. */
+ * blocks are named by the chain of the trace's hash ids that cover them and their position; they are
+ * registered when allocated, as the mocker does, so requests admitted in the same iteration already share
+ * them. Anonymous blocks (a prompt's partial last block, output blocks) carry no name and are interchangeable.
+ *
+ * Runs: the prompt positions named by the same hash ids (up to 64, e.g. 8 blocks of 64 tokens under one
+ * 512-token trace block) form a group with one record, one index entry, per-offset reference counts and a
+ * bit set of the offsets present (held or cached). Every holder of a group holds its offsets from 0 up, so
+ * reference counts never increase with the offset, the offsets a release frees are consecutive, and the
+ * queue holds runs: a group's offsets lo..hi (the highest is evicted first, as it was freed first) or n
+ * anonymous blocks. A name is held by one group at most, so every request holding a group also holds the
+ * group before it in its prompt: a group's parent leads a request back through its prompt on release. */
 #include <string.h>
 #include "replay_internal.h"
+
+#define ALIGN8(x) (((x) + 7u) & ~(size_t)7u)
 
 size_t rp_index_size(int64_t nblocks) {
     size_t n = 16;
@@ -15,179 +26,294 @@ size_t rp_index_size(int64_t nblocks) {
     return n;
 }
 
+/* Positions named by one trace hash id, at most 64 to a group. */
+int32_t rp_group_max(int64_t bs, int64_t tbs) {
+    int64_t g = bs >= tbs ? 1 : rp_ceil_div(tbs, bs);
+    return g > 64 ? 64 : (int32_t)g;
+}
+
+size_t rp_group_stride(int32_t gmax) { return ALIGN8(sizeof(rp_group) + 2 * sizeof(int32_t) * (size_t)gmax); }
+
 static inline uint64_t mix64(uint64_t z) {
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
     return z ^ (z >> 31);
 }
 
-void rp_kv_reset(rp_worker *w) {
-    for (int64_t b = 0; b < w->nblocks; b++) {
-        w->blocks[b].key = 0;
-        w->blocks[b].ref = 0;
-        w->blocks[b].prev = (int32_t)b - 1;
-        w->blocks[b].next = b + 1 < w->nblocks ? (int32_t)b + 1 : RP_NONE;
-    }
-    w->free_head = w->nblocks ? 0 : RP_NONE;
-    w->free_tail = (int32_t)w->nblocks - 1;
-    for (uint32_t i = 0; i <= w->index_mask; i++) w->index[i] = RP_NONE;
-    w->active_blocks = 0;
+static inline rp_group *grp(const rp_worker *w, int32_t g) {
+    return (rp_group *)(w->groups + (size_t)g * (size_t)w->group_stride);
 }
+static inline int32_t *refs(rp_group *g) { return g->lane; }
+static inline int32_t *node_at(const rp_worker *w, rp_group *g) { return g->lane + w->gmax; }
+static inline uint64_t bits(int32_t lo, int32_t n) { return (n >= 64 ? ~0ULL : ((1ULL << n) - 1)) << lo; }
 
 int64_t rp_kv_free_blocks(const rp_worker *w) { return w->nblocks - w->active_blocks; }
 
-/* ---- prefix index: linear probing, deletion by backward shift (no tombstones) ---- */
+/* ---- prefix index of groups: linear probing, deletion by backward shift (no tombstones) ---- */
 
-/* Home slot from the key's high half: the low bit of every key is 1. */
-static inline uint32_t home_slot(uint64_t key, uint32_t mask) { return (uint32_t)(key >> 32) & mask; }
+/* The home slot comes from the key's high half (the low bit of every key is 1), kept as the entry's tag. */
+static inline uint32_t key_tag(uint64_t key) { return (uint32_t)(key >> 32); }
 
 static int32_t index_find(const rp_worker *w, uint64_t key) {
-    uint32_t i = home_slot(key, w->index_mask);
+    uint32_t tag = key_tag(key), m = w->index_mask, i = tag & m;
     for (;;) {
-        int32_t b = w->index[i];
-        if (b == RP_NONE) return RP_NONE;
-        if (w->blocks[b].key == key) return b;
-        i = (i + 1) & w->index_mask;
+        const rp_slot *e = &w->index[i];
+        if (e->g == RP_NONE) return RP_NONE;
+        if (e->tag == tag && grp(w, e->g)->key == key) return e->g;
+        i = (i + 1) & m;
     }
 }
 
-static void index_insert(rp_worker *w, int32_t b) {
-    uint32_t i = home_slot(w->blocks[b].key, w->index_mask);
-    while (w->index[i] != RP_NONE) i = (i + 1) & w->index_mask;
-    w->index[i] = b;
+static void index_insert(rp_worker *w, int32_t g) {
+    uint32_t tag = key_tag(grp(w, g)->key), m = w->index_mask, i = tag & m;
+    while (w->index[i].g != RP_NONE) i = (i + 1) & m;
+    w->index[i].tag = tag;
+    w->index[i].g = g;
 }
 
-static void index_erase(rp_worker *w, uint64_t key) {
-    uint32_t m = w->index_mask, i = home_slot(key, m);
-    while (w->index[i] != RP_NONE && w->blocks[w->index[i]].key != key) i = (i + 1) & m;
-    if (w->index[i] == RP_NONE) return;
+/* Removes group g's entry (it is present). */
+static void index_erase(rp_worker *w, int32_t g) {
+    uint32_t m = w->index_mask, i = key_tag(grp(w, g)->key) & m;
+    while (w->index[i].g != g) i = (i + 1) & m;
     uint32_t j = i;
     for (;;) {
         j = (j + 1) & m;
-        int32_t b = w->index[j];
-        if (b == RP_NONE) break;
-        uint32_t home = home_slot(w->blocks[b].key, m);
-        /* move b into the hole when its home is not cyclically in (i, j] */
-        if (((j - home) & m) >= ((j - i) & m)) { w->index[i] = b; i = j; }
+        rp_slot e = w->index[j];
+        if (e.g == RP_NONE) break;
+        uint32_t home = e.tag & m;
+        /* move the entry into the hole when its home is not cyclically in (i, j] */
+        if (((j - home) & m) >= ((j - i) & m)) { w->index[i] = e; i = j; }
     }
-    w->index[i] = RP_NONE;
+    w->index[i].g = RP_NONE;
 }
 
-/* ---- free queue ---- */
+/* ---- records and the free queue of runs ---- */
 
-static void fq_unlink(rp_worker *w, int32_t b) {
-    rp_block *k = &w->blocks[b];
-    if (k->prev != RP_NONE) w->blocks[k->prev].next = k->next; else w->free_head = k->next;
-    if (k->next != RP_NONE) w->blocks[k->next].prev = k->prev; else w->free_tail = k->prev;
-    k->prev = k->next = RP_NONE;
+/* Records and runs come from a free list, else from the never used ones (pages touched only when needed). */
+static int32_t group_new(rp_worker *w, uint64_t key, int32_t first, int32_t count) {
+    int32_t g = w->free_group;
+    if (g == RP_NONE) g = w->groups_used++;
+    rp_group *G = grp(w, g);
+    if (g == w->free_group) w->free_group = G->parent;
+    G->key = key;
+    G->present = 0;
+    G->parent = RP_NONE;
+    G->first = first;
+    G->count = count;
+    memset(G->lane, 0, sizeof(int32_t) * (size_t)w->gmax);
+    index_insert(w, g);
+    return g;
 }
 
-static void fq_push_tail(rp_worker *w, int32_t b) {
-    rp_block *k = &w->blocks[b];
+static void group_drop(rp_worker *w, int32_t g) {
+    index_erase(w, g);
+    rp_group *G = grp(w, g);
+    G->key = 0;
+    G->parent = w->free_group;
+    w->free_group = g;
+}
+
+static void fq_unlink(rp_worker *w, int32_t q) {
+    rp_run *k = &w->runs[q];
+    if (k->prev != RP_NONE) w->runs[k->prev].next = k->next; else w->fq_head = k->next;
+    if (k->next != RP_NONE) w->runs[k->next].prev = k->prev; else w->fq_tail = k->prev;
+    k->next = w->free_run;
+    w->free_run = q;
+}
+
+static int32_t fq_push(rp_worker *w, int32_t group, int32_t lo, int32_t hi, int32_t n) {
+    int32_t q = w->free_run;
+    if (q == RP_NONE) q = w->runs_used++;
+    rp_run *k = &w->runs[q];
+    if (q == w->free_run) w->free_run = k->next;
+    k->group = group;
+    k->lo = lo;
+    k->hi = hi;
+    k->n = n;
     k->next = RP_NONE;
-    k->prev = w->free_tail;
-    if (w->free_tail != RP_NONE) w->blocks[w->free_tail].next = b; else w->free_head = b;
-    w->free_tail = b;
+    k->prev = w->fq_tail;
+    if (w->fq_tail != RP_NONE) w->runs[w->fq_tail].next = q; else w->fq_head = q;
+    w->fq_tail = q;
+    return q;
 }
 
-/* Takes the least recently freed block, forgetting the prefix it cached. Caller checked a block is free. */
-static int32_t take_free(rp_worker *w) {
-    int32_t b = w->free_head;
-    fq_unlink(w, b);
-    if (w->blocks[b].key) { index_erase(w, w->blocks[b].key); w->blocks[b].key = 0; }
-    w->blocks[b].ref = 1;
-    w->active_blocks++;
-    return b;
+static void fq_push_anonymous(rp_worker *w, int64_t n) {
+    if (n <= 0) return;
+    if (w->fq_tail != RP_NONE && w->runs[w->fq_tail].group == RP_NONE) w->runs[w->fq_tail].n += (int32_t)n;
+    else fq_push(w, RP_NONE, 0, 0, (int32_t)n);
+}
+
+void rp_kv_reset(rp_worker *w) {
+    w->free_group = w->free_run = RP_NONE;
+    w->groups_used = w->runs_used = 0;
+    w->fq_head = w->fq_tail = RP_NONE;
+    for (uint32_t i = 0; i <= w->index_mask; i++) w->index[i].g = RP_NONE;
+    w->active_blocks = 0;
+    fq_push_anonymous(w, w->nblocks);
+}
+
+/* Takes n blocks from the head of the free queue, forgetting the prefixes they cached. Caller checked. */
+static void take(rp_worker *w, int64_t n) {
+    w->active_blocks += n;
+    while (n > 0) {
+        int32_t q = w->fq_head;
+        rp_run *k = &w->runs[q];
+        if (k->group == RP_NONE) {
+            int64_t t = k->n < n ? k->n : n;
+            k->n -= (int32_t)t;
+            n -= t;
+            if (k->n == 0) fq_unlink(w, q);
+            continue;
+        }
+        int32_t avail = k->hi - k->lo + 1, t = avail < n ? avail : (int32_t)n;
+        rp_group *G = grp(w, k->group);
+        G->present &= ~bits(k->hi - t + 1, t);
+        k->hi -= t;
+        n -= t;
+        int32_t g = k->group;
+        if (k->hi < k->lo) fq_unlink(w, q);
+        if (G->present == 0) group_drop(w, g);
+    }
 }
 
 /* ---- per request ---- */
 
-/* Chain names of the request's full prompt blocks into s->keys; returns how many (0 without reuse).
- * Engine block j spans tokens [j·bs, (j+1)·bs); its name mixes the previous name with every trace hash id
- * covering those tokens and its position. */
-int64_t rp_req_keys(cn_replay_sim *s, const rp_req *r, const cn_replay_engine_params *e) {
-    if (!e->enable_prefix_caching || r->n_hash == 0) return 0;
+/* The first prompt position after `first`'s group: named by a later hash id, or the next 64-aligned one. */
+static int64_t group_end(int64_t first, int64_t bs, int64_t tbs) {
+    int64_t last = ((first + 1) * bs - 1) / tbs;            /* hash id naming position first */
+    int64_t next_id = rp_ceil_div((last + 1) * tbs + 1, bs) - 1;
+    int64_t aligned = (first / 64 + 1) * 64;
+    return next_id < aligned ? next_id : aligned;
+}
+
+/* Groups of the request's full prompt blocks on `pool` into s->keys / s->key_first (s->keys_n groups,
+ * s->keys_blocks positions); returns the positions (0 without reuse). A group's name chains every trace hash
+ * id up to the one naming its positions, and the positions' 64-block slice. The last request's groups are
+ * kept: a waiting request at the head of a queue is looked at again and again. */
+int64_t rp_req_keys(cn_replay_sim *s, const rp_req *r, int pool) {
+    const cn_replay_engine_params *e = rp_engine(s, pool);
+    if (!e->enable_prefix_caching || r->n_hash == 0) { s->keys_n = 0; s->keys_blocks = 0; s->keys_serial = 0; return 0; }
+    if (s->keys_serial == r->serial && s->keys_pool == pool) return s->keys_blocks;
     int64_t bs = e->block_size, tbs = s->p.trace_block_size;
     int64_t covered = r->n_hash * tbs < r->isl ? r->n_hash * tbs : r->isl;
     int64_t nk = covered / bs;
     if (nk > s->nkeys) nk = s->nkeys;
     int32_t chunk = r->hash_chunk;
-    int64_t chunk_base = 0;   /* hash index of chunk's first entry */
-    uint64_t prev = 0x9e3779b97f4a7c15ULL;
-    for (int64_t j = 0; j < nk; j++) {
-        int64_t first = j * bs / tbs, last = ((j + 1) * bs - 1) / tbs;
-        uint64_t h = prev ^ mix64((uint64_t)j + 0x632be59bd9b4e019ULL);
-        for (int64_t i = first; i <= last; i++) {
-            while (i >= chunk_base + RP_HASH_CHUNK) { chunk = s->hash_next[chunk]; chunk_base += RP_HASH_CHUNK; }
-            h = mix64(h ^ s->hash[(size_t)chunk * RP_HASH_CHUNK + (size_t)(i - chunk_base)]);
+    int64_t chunk_base = 0, folded = 0, ng = 0;   /* hash ids folded into the chain so far */
+    uint64_t chain = 0x9e3779b97f4a7c15ULL;
+    for (int64_t j = 0; j < nk; j = group_end(j, bs, tbs)) {
+        int64_t last = ((j + 1) * bs - 1) / tbs;
+        for (; folded <= last; folded++) {
+            while (folded >= chunk_base + RP_HASH_CHUNK) { chunk = s->hash_next[chunk]; chunk_base += RP_HASH_CHUNK; }
+            chain = mix64(chain ^ s->hash[(size_t)chunk * RP_HASH_CHUNK + (size_t)(folded - chunk_base)]);
         }
-        prev = h | 1;   /* 0 means "no name" */
-        s->keys[j] = prev;
+        s->keys[ng] = mix64(chain ^ mix64((uint64_t)(j / 64) + 0x632be59bd9b4e019ULL)) | 1;  /* 0: no name */
+        s->key_first[ng] = (int32_t)j;
+        ng++;
     }
+    s->keys_serial = r->serial;
+    s->keys_pool = pool;
+    s->keys_n = ng;
+    s->keys_blocks = nk;
     return nk;
 }
 
-/* Blocks an admission would take from the free queue, and how many leading blocks are cached. */
-int64_t rp_kv_admission_cost(cn_replay_sim *s, rp_worker *w, const rp_req *r, int64_t nkeyed, int64_t total,
-                             int64_t *hit_blocks) {
-    (void)r;
+/* The request's positions in its group gi: offsets 0 .. held − 1. */
+static inline int32_t held_in(const cn_replay_sim *s, int64_t gi) {
+    int64_t end = gi + 1 < s->keys_n ? s->key_first[gi + 1] : s->keys_blocks;
+    return (int32_t)(end - s->key_first[gi]);
+}
+
+/* Blocks an admission (of the request rp_req_keys described, `total` blocks) would take from the free
+ * queue, and how many leading blocks are cached; the groups found go to s->found for rp_kv_admit. */
+int64_t rp_kv_admission_cost(cn_replay_sim *s, rp_worker *w, int64_t total, int64_t *hit_blocks) {
     int64_t active_present = 0, hits = 0;
     int contiguous = 1;
-    for (int64_t j = 0; j < nkeyed; j++) {
-        int32_t b = index_find(w, s->keys[j]);
-        if (b == RP_NONE) { contiguous = 0; continue; }
-        if (contiguous) hits++;
-        if (w->blocks[b].ref > 0) active_present++;
+    for (int64_t gi = 0; gi < s->keys_n; gi++) {
+        int32_t g = index_find(w, s->keys[gi]);
+        s->found[gi] = g;
+        if (g == RP_NONE) { contiguous = 0; continue; }
+        rp_group *G = grp(w, g);
+        int32_t held = held_in(s, gi), o = 0;
+        while (o < held && refs(G)[o] > 0) o++;   /* held by others: a prefix of the offsets */
+        active_present += o;
+        if (contiguous) {
+            uint64_t want = bits(0, held), pres = G->present & want;
+            if (pres == want) hits += held;
+            else { hits += __builtin_ctzll(~pres); contiguous = 0; }
+        }
     }
     *hit_blocks = hits;
     return total - active_present;
 }
 
-void rp_kv_admit(cn_replay_sim *s, rp_worker *w, rp_req *r, int64_t nkeyed, int64_t total) {
-    for (int64_t j = 0; j < nkeyed; j++) {
-        int32_t b = index_find(w, s->keys[j]);
-        if (b != RP_NONE) {
-            if (w->blocks[b].ref == 0) { fq_unlink(w, b); w->active_blocks++; }
-            w->blocks[b].ref++;
-        } else {
-            b = take_free(w);
-            w->blocks[b].key = s->keys[j];
-            index_insert(w, b);
+/* Right after rp_kv_admission_cost for the same request: pins the cached blocks found, takes the rest from
+ * the free queue, names the fresh prompt blocks. */
+void rp_kv_admit(cn_replay_sim *s, rp_worker *w, rp_req *r, int64_t total) {
+    int64_t pinned = 0;
+    for (int64_t gi = 0; gi < s->keys_n; gi++) {
+        if (s->found[gi] == RP_NONE) continue;
+        rp_group *G = grp(w, s->found[gi]);
+        int32_t held = held_in(s, gi), *rf = refs(G), *at = node_at(w, G);
+        for (int32_t o = 0; o < held;) {
+            if (!(G->present >> o & 1) || rf[o] > 0) { o++; continue; }
+            rp_run *k = &w->runs[at[o]];            /* o starts a run of cached offsets: pin them */
+            int32_t end = k->hi < held ? k->hi + 1 : held;
+            w->active_blocks += end - o;
+            if (k->hi < held) fq_unlink(w, at[o]);
+            else { k->lo = held; at[held] = at[o]; }
+            o = end;
         }
+        for (int32_t o = 0; o < held; o++)
+            if (G->present >> o & 1) { rf[o]++; pinned++; }
     }
-    r->held_keyed = (int32_t)nkeyed;
-    r->anon_head = RP_NONE;
-    r->anon_count = 0;
-    rp_kv_grow(w, r, total - nkeyed);
+    take(w, total - pinned);
+    int32_t parent = RP_NONE;
+    for (int64_t gi = 0; gi < s->keys_n; gi++) {
+        int32_t g = s->found[gi], held = held_in(s, gi);
+        if (g != RP_NONE && grp(w, g)->key != s->keys[gi]) g = RP_NONE;   /* all its offsets were evicted */
+        if (g == RP_NONE) {
+            int64_t first = s->key_first[gi];
+            int64_t count = group_end(first, rp_engine(s, w->pool)->block_size, s->p.trace_block_size) - first;
+            g = group_new(w, s->keys[gi], (int32_t)first, (int32_t)count);
+        }
+        rp_group *G = grp(w, g);
+        uint64_t fresh = bits(0, held) & ~G->present;
+        for (int32_t o = 0; o < held; o++)
+            if (fresh >> o & 1) refs(G)[o] = 1;
+        G->present |= fresh;
+        G->parent = parent;
+        parent = g;
+    }
+    r->held_keyed = (int32_t)s->keys_blocks;
+    r->last_group = parent;
+    r->anon_count = (int32_t)(total - s->keys_blocks);
 }
 
 void rp_kv_grow(rp_worker *w, rp_req *r, int64_t nblocks) {
-    for (int64_t k = 0; k < nblocks; k++) {
-        int32_t b = take_free(w);
-        w->blocks[b].next = r->anon_head;
-        r->anon_head = b;
-        r->anon_count++;
-    }
+    take(w, nblocks);
+    r->anon_count += (int32_t)nblocks;
 }
 
-void rp_kv_release(cn_replay_sim *s, rp_worker *w, rp_req *r, const cn_replay_engine_params *e) {
-    for (int32_t b = r->anon_head; b != RP_NONE;) {
-        int32_t nx = w->blocks[b].next;
-        w->blocks[b].ref = 0;
-        fq_push_tail(w, b);
-        w->active_blocks--;
-        b = nx;
-    }
-    r->anon_head = RP_NONE;
+/* Anonymous blocks first, then the keyed prompt from its end. */
+void rp_kv_release(rp_worker *w, rp_req *r) {
+    fq_push_anonymous(w, r->anon_count);
+    w->active_blocks -= r->anon_count;
     r->anon_count = 0;
-    if (r->held_keyed > 0) {
-        int64_t nk = rp_req_keys(s, r, e);
-        if (nk > r->held_keyed) nk = r->held_keyed;
-        for (int64_t j = nk - 1; j >= 0; j--) {
-            int32_t b = index_find(w, s->keys[j]);
-            if (b == RP_NONE) continue;   /* cannot happen: held blocks stay indexed */
-            if (--w->blocks[b].ref == 0) { fq_push_tail(w, b); w->active_blocks--; }
+    for (int32_t g = r->last_group; g != RP_NONE;) {
+        rp_group *G = grp(w, g);
+        int32_t held = r->held_keyed - G->first, *rf = refs(G), freed = held;
+        if (held > G->count) held = G->count;
+        freed = held;
+        for (int32_t o = held - 1; o >= 0 && rf[o] == 1; o--) freed = o;   /* the last holder's offsets */
+        for (int32_t o = 0; o < held; o++) rf[o]--;
+        if (freed < held) {
+            node_at(w, G)[freed] = fq_push(w, g, freed, held - 1, 0);
+            w->active_blocks -= held - freed;
         }
+        int32_t up = G->first == 0 ? RP_NONE : G->parent;
+        g = up;
     }
     r->held_keyed = 0;
+    r->last_group = RP_NONE;
 }

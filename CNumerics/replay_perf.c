@@ -111,6 +111,10 @@ static double decode_table(const cn_replay_engine_params *e, double kv, double c
     return a * (1 - fi) + b * fi;
 }
 
+double rp_decode_table_ms(const cn_replay_engine_params *e, int64_t active_kv, int64_t n_decode) {
+    return decode_table(e, (double)active_kv, (double)active_kv / (double)n_decode);
+}
+
 double rp_iteration_ms(const cn_replay_params *p, const cn_replay_engine_params *e, int64_t prefill_tokens,
                        int64_t n_prefill, int64_t active_kv, int64_t n_decode) {
     double ms = 0;
@@ -122,33 +126,21 @@ double rp_iteration_ms(const cn_replay_params *p, const cn_replay_engine_params 
                        : interp1(e->prefill_tokens, e->prefill_ms, e->n_prefill, t);
         ms += (v > 0 ? v : 0) / e->speedup_ratio;
     }
-    if (n_decode > 0) {
-        double v;
-        if (p->perf == CN_REPLAY_PERF_POLY) {
-            double cap = (double)(e->num_gpu_blocks * e->block_size);
-            double u = cap > 0 ? (double)active_kv / cap : 1.0;
-            if (u > 1) u = 1;
-            v = e->decode_poly[0] + e->decode_poly[1] * u + e->decode_poly[2] * u * u;
-        } else {
-            v = decode_table(e, (double)active_kv, (double)active_kv / (double)n_decode);
-        }
-        ms += (v > e->decode_floor_ms ? v : e->decode_floor_ms) / (e->speedup_ratio * e->decode_speedup_ratio);
-    }
-    return floor(ms * 1000.0 + 0.5) / 1000.0;  /* the mocker's clock ticks in microseconds */
+    if (n_decode > 0) ms += rp_decode_ms(p, e, active_kv, n_decode);
+    return rp_round_us(ms);
 }
 
 /* ---- inter-token gaps ---- */
 
+/* 1 + octave · RP_GAP_SUB + the mantissa's leading bits, read from the double's bits (as frexp would). */
 static int32_t gap_bucket(double v) {
     if (!(v > 0)) return 0;
-    int e;
-    double m = frexp(v, &e);            /* v = m 2^e, m in [0.5, 1) */
-    int oct = e - 1 - RP_GAP_MIN_EXP;
-    if (oct < 0) return 0;
+    uint64_t u;
+    memcpy(&u, &v, sizeof u);
+    int64_t oct = (int64_t)(u >> 52 & 0x7ff) - 1023 - RP_GAP_MIN_EXP;
+    if ((u >> 52 & 0x7ff) == 0 || oct < 0) return 0;   /* subnormal or below 2^RP_GAP_MIN_EXP */
     if (oct >= RP_GAP_OCTAVES) return RP_GAP_BUCKETS - 1;
-    int sub = (int)((m * 2.0 - 1.0) * RP_GAP_SUB);
-    if (sub >= RP_GAP_SUB) sub = RP_GAP_SUB - 1;
-    return 1 + oct * RP_GAP_SUB + sub;
+    return 1 + (int32_t)oct * RP_GAP_SUB + (int32_t)((u & 0xfffffffffffffULL) >> (52 - 9));
 }
 
 /* Midpoint of a bucket, the value reported for every gap in it. */
@@ -159,18 +151,19 @@ static double gap_value(int32_t b) {
     return ldexp(1.0 + (sub + 0.5) / RP_GAP_SUB, oct + RP_GAP_MIN_EXP);
 }
 
-void rp_gap_add(cn_replay_sim *s, double gap_ms) {
-    s->gap_hist[gap_bucket(gap_ms)]++;
+/* `count` equal gaps (the requests of one decode iteration). The sum is kept in whole microseconds. */
+void rp_gap_add(cn_replay_sim *s, double gap_ms, int64_t count) {
+    s->gap_hist[gap_bucket(gap_ms)] += count;
     if (s->gap_count == 0 || gap_ms < s->gap_min) s->gap_min = gap_ms;
     if (s->gap_count == 0 || gap_ms > s->gap_max) s->gap_max = gap_ms;
-    s->gap_count++;
-    s->gap_sum += gap_ms;
+    s->gap_count += count;
+    s->gap_sum_us += count * (int64_t)(gap_ms * 1e3 + 0.5);   /* gaps are ≥ 0 */
 }
 
 int cn_replay_gaps_summary(const cn_replay_sim *s, cn_replay_gap_summary *out) {
     if (!s || !out) return CN_ERR_ARGUMENT;
     out->count = s->gap_count;
-    out->sum_ms = s->gap_sum;
+    out->sum_ms = (double)s->gap_sum_us / 1e3;
     out->min_ms = s->gap_count ? s->gap_min : 0;
     out->max_ms = s->gap_count ? s->gap_max : 0;
     return CN_OK;
@@ -206,5 +199,6 @@ void cn_replay_gaps_reset(cn_replay_sim *s) {
     if (!s) return;
     memset(s->gap_hist, 0, sizeof(int64_t) * RP_GAP_BUCKETS);
     s->gap_count = 0;
-    s->gap_sum = s->gap_min = s->gap_max = 0;
+    s->gap_sum_us = 0;
+    s->gap_min = s->gap_max = 0;
 }

@@ -39,7 +39,7 @@ static void preempt(cn_replay_sim *s, rp_worker *w, int32_t i) {
     rp_req *r = &s->req[i];
     rp_list_remove(s, &w->run_head, &w->run_tail, i);
     w->n_run--;
-    rp_kv_release(s, w, r, rp_engine(s, w->pool));
+    rp_kv_release(w, r);
     r->computed = 0;
     r->sched = 0;
     r->preemptions++;
@@ -87,21 +87,41 @@ static int schedule_running(cn_replay_sim *s, rp_worker *w, const cn_replay_engi
 }
 
 /* Then the waiting queue in order, while budget, sequence slots and free blocks last. */
+/* The first request holding its prompt's KV already (a decode destination, needing no blocks). */
+static int32_t first_ready(const cn_replay_sim *s, const rp_worker *w) {
+    for (int32_t i = w->wait_head; i != RP_NONE && w->n_ready > 0; i = s->req[i].next)
+        if (s->req[i].reserved) return i;
+    return RP_NONE;
+}
+
+/* Then the waiting queue in order, while budget, sequence slots and free blocks last. While destinations
+ * wait to reserve blocks on this worker, only requests that hold theirs already are admitted (as the mocker
+ * does: a preempted request starves while prefilled ones keep coming). When the head cannot get its blocks
+ * and nothing runs, nothing would ever free them: then too the requests holding theirs go first (where the
+ * mocker would wait forever). */
 static void admit_waiting(cn_replay_sim *s, rp_worker *w, const cn_replay_engine_params *e, batch *b) {
+    int ready_first = w->n_res > 0;
     while (w->wait_head != RP_NONE && b->budget > 0 && w->n_run < e->max_num_seqs) {
-        int32_t i = w->wait_head;
+        int32_t i = ready_first ? first_ready(s, w) : w->wait_head;
+        if (i == RP_NONE) break;
         rp_req *r = &s->req[i];
         int64_t target = r->isl + r->generated;
-        int64_t nkeyed = rp_req_keys(s, r, e), hits = 0;
-        int64_t total = rp_ceil_div(target, e->block_size);
-        int64_t cost = rp_kv_admission_cost(s, w, r, nkeyed, total, &hits);
+        int64_t hits = 0, total = rp_ceil_div(target, e->block_size), cost = 0;
+        if (!r->reserved) {   /* a reserved request holds its prompt's blocks already */
+            rp_req_keys(s, r, w->pool);
+            cost = rp_kv_admission_cost(s, w, total, &hits);
+        }
         int64_t cached = hits * e->block_size;
         if (cached > target - 1) cached = (target - 1) / e->block_size * e->block_size;
-        int64_t computed = r->transferred && r->generated == 0 ? r->isl - 1 : cached;
+        int64_t computed = r->reserved ? r->isl - 1 : cached;
         int64_t need = target - computed;
         if (!e->enable_chunked_prefill && need > b->budget) break;
-        if (cost > rp_kv_free_blocks(w)) break;
-        rp_kv_admit(s, w, r, nkeyed, total);
+        if (cost > rp_kv_free_blocks(w)) {
+            if (w->n_run == 0 && w->n_ready > 0 && !ready_first) { ready_first = 1; continue; }
+            break;
+        }
+        if (r->reserved) { r->reserved = 0; w->n_ready--; }
+        else rp_kv_admit(s, w, r, total);
         rp_list_remove(s, &w->wait_head, &w->wait_tail, i);
         w->n_wait--;
         w->wait_tokens -= target;
@@ -118,17 +138,119 @@ static void admit_waiting(cn_replay_sim *s, rp_worker *w, const cn_replay_engine
     }
 }
 
+/* Blocks request r holds once its sequence reaches `tokens` (blocks are only ever added while running). */
+static int64_t blocks_short(const rp_req *r, int64_t tokens, int64_t bs) {
+    int64_t d = rp_ceil_div(tokens, bs) - r->held_keyed - r->anon_count;
+    return d > 0 ? d : 0;
+}
+
+/* Blocks the running requests lack for k more iterations (counting stops above `enough`). */
+static int64_t blocks_needed(const cn_replay_sim *s, const rp_worker *w, int64_t bs, int64_t k, int64_t enough) {
+    int64_t need = 0;
+    for (int32_t i = w->run_head; i != RP_NONE && need <= enough; i = s->req[i].next) {
+        const rp_req *r = &s->req[i];
+        need += blocks_short(r, r->isl + r->generated + k - 1, bs);
+    }
+    return need;
+}
+
+/* Up to kmax decode iterations of R requests from *now with kv active tokens, each ending before `bound`
+ * and not after the run's horizon; adds their gaps and returns how many, *now the last one's end. Times are
+ * those of rp_iteration_ms bit for bit: the polynomial's divisions are skipped only where exact (capacity a
+ * power of two, speed-up 1), and a microsecond count is converted to milliseconds once per distinct value. */
+static int64_t silent_iterations(cn_replay_sim *s, const cn_replay_engine_params *e, int64_t kv, int64_t R,
+                                 int64_t kmax, double bound, double *now) {
+    int64_t k = 0, same = 0, last_us = -1;   /* `same` iterations of gap `gap` not yet counted */
+    double t = *now, gap = 0, ms = 0, limit = s->t_stop_ms;
+    double cap = (double)(e->num_gpu_blocks * e->block_size), div = e->speedup_ratio * e->decode_speedup_ratio;
+    int fast = s->p.perf == CN_REPLAY_PERF_POLY && cap > 0 && div == 1.0 &&
+               (e->num_gpu_blocks * e->block_size & (e->num_gpu_blocks * e->block_size - 1)) == 0;
+    double inv_cap = 1.0 / cap, p0 = e->decode_poly[0], p1 = e->decode_poly[1], p2 = e->decode_poly[2];
+    while (k < kmax) {
+        double raw;
+        if (fast) {
+            double u = (double)kv * inv_cap;
+            if (u > 1) u = 1;
+            raw = p0 + p1 * u + p2 * u * u;
+            if (!(raw > e->decode_floor_ms)) raw = e->decode_floor_ms;
+        } else {
+            raw = rp_decode_ms(&s->p, e, kv, R);
+        }
+        int64_t n = raw < 9e15 ? (int64_t)(raw * 1000.0 + 0.5) : -2;
+        if (n != last_us) { ms = n >= 0 ? (double)n / 1000.0 : raw; last_us = n; }
+        double next = t + ms;
+        if (!(next < bound) || next > limit) break;
+        double g = next - t;
+        if (g != gap) {
+            if (same) rp_gap_add(s, gap, same * R);
+            gap = g;
+            same = 0;
+        }
+        same++;
+        t = next;
+        kv += R;
+        k++;
+    }
+    if (same) rp_gap_add(s, gap, same * R);
+    *now = t;
+    return k;
+}
+
+/* Fast-forward. When every running request is decoding (each emitted a token at `now`), nothing waits and
+ * nothing can reach the worker before some time, the next iterations are alike: each produces one token per
+ * request, at the times t_k = t_{k-1} + iteration_ms(active KV + (k−1)·R), and only grows KV blocks. Those
+ * iterations, up to the one before a request finishes, before the next possible arrival, within the run's
+ * horizon and while free blocks last, are applied here without events; returns their count and sets *t to
+ * the last one's end, where the next ordinary iteration starts. Same times, same gaps, same blocks taken from
+ * the free queue (in another order among anonymous blocks, which are interchangeable). */
+static int64_t fast_forward(cn_replay_sim *s, rp_worker *w, const cn_replay_engine_params *e, double *t) {
+    if (w->wait_head != RP_NONE || w->run_head == RP_NONE || w->n_run > e->max_num_batched_tokens) return 0;
+    if (s->p.mode == CN_REPLAY_DISAGG && w->pool == CN_REPLAY_POOL_PREFILL) return 0;
+    int64_t kmax = INT64_MAX, kv = 0, R = w->n_run, bs = e->block_size;
+    for (int32_t i = w->run_head; i != RP_NONE; i = s->req[i].next) {
+        const rp_req *r = &s->req[i];
+        if (r->generated == 0 || r->computed != r->isl + r->generated - 1 || r->last_token_ms != *t) return 0;
+        if (r->osl - r->generated - 1 < kmax) kmax = r->osl - r->generated - 1;  /* the finishing one is real */
+        kv += r->isl + r->generated;
+    }
+    if (kmax < 1) return 0;
+    double bound = rp_enqueue_bound(s, w);
+    /* blocks: iteration k allocates up to the sequence isl + generated + k − 1 (monotone in k) */
+    int64_t free_blocks = rp_kv_free_blocks(w), lo = 0, hi = kmax;
+    if (blocks_needed(s, w, bs, kmax, free_blocks) <= free_blocks) lo = kmax;
+    while (lo < hi) {
+        int64_t mid = hi - (hi - lo) / 2;
+        if (blocks_needed(s, w, bs, mid, free_blocks) <= free_blocks) lo = mid; else hi = mid - 1;
+    }
+    double now = *t;
+    int64_t k = silent_iterations(s, e, kv, R, lo, bound, &now);
+    if (k == 0) return 0;
+    for (int32_t i = w->run_head; i != RP_NONE; i = s->req[i].next) {
+        rp_req *r = &s->req[i];
+        int64_t grow = blocks_short(r, r->isl + r->generated + k - 1, bs);
+        if (grow > 0) rp_kv_grow(w, r, grow);
+        r->generated += k;
+        r->computed += k;
+        r->last_token_ms = now;
+    }
+    *t = now;
+    return k;
+}
+
 void rp_worker_start_iteration(cn_replay_sim *s, rp_worker *w) {
     if (w->busy || (w->state != RP_LIVE && w->state != RP_DRAINING)) return;
+    if (w->res_head != RP_NONE) rp_handoff_reserve(s, w);
     if (w->run_head == RP_NONE && w->wait_head == RP_NONE) return;
     const cn_replay_engine_params *e = rp_engine(s, w->pool);
+    double start = s->now_ms;
+    fast_forward(s, w, e, &start);
     batch b = { e->max_num_batched_tokens, 0, 0, 0, 0 };
     if (!schedule_running(s, w, e, &b)) admit_waiting(s, w, e, &b);
     if (b.n_prefill == 0 && b.n_decode == 0) return;
     if (s->p.mode == CN_REPLAY_DISAGG && w->pool == CN_REPLAY_POOL_DECODE) b.n_prefill = 0;  /* as the mocker */
     double ms = rp_iteration_ms(&s->p, e, b.prefill_tokens, b.n_prefill, b.active_kv, b.n_decode);
     w->busy = 1;
-    rp_heap_push(s, s->now_ms + ms, RP_EV_ITER_END, (int32_t)(w->pool * s->maxw + w->slot), 0);
+    rp_heap_push(s, start + ms, RP_EV_ITER_END, (int32_t)(w->pool * s->maxw + w->slot), 0);
 }
 
 static void finish_on_worker(cn_replay_sim *s, rp_worker *w, int32_t i) {
@@ -136,7 +258,7 @@ static void finish_on_worker(cn_replay_sim *s, rp_worker *w, int32_t i) {
     rp_list_remove(s, &w->run_head, &w->run_tail, i);
     w->n_run--;
     w->load_tokens -= r->isl + r->osl;
-    rp_kv_release(s, w, r, rp_engine(s, w->pool));
+    rp_kv_release(w, r);
 }
 
 void rp_worker_end_iteration(cn_replay_sim *s, rp_worker *w) {
@@ -150,13 +272,11 @@ void rp_worker_end_iteration(cn_replay_sim *s, rp_worker *w) {
             r->sched = 0;
             if (r->computed >= r->isl + r->generated) {
                 if (prefill_only) {
-                    finish_on_worker(s, w, i);
-                    r->prefill_worker = w->slot;
-                    rp_request_to_decode(s, r);
+                    rp_handoff_hold(s, w, r);
                 } else {
                     double t = s->now_ms;
                     if (r->generated == 0) r->first_token_ms = t;
-                    else rp_gap_add(s, t - r->last_token_ms);
+                    else rp_gap_add(s, t - r->last_token_ms, 1);
                     r->last_token_ms = t;
                     r->generated++;
                     if (r->generated >= r->osl) {

@@ -62,14 +62,25 @@ static size_t layout(const cn_replay_params *p, char *base, cn_replay_sim **out)
     for (size_t k = 0; k < npool; k++)
         if (p->pool[k].num_gpu_blocks > maxblocks) maxblocks = p->pool[k].num_gpu_blocks;
     TAKE(keys, uint64_t, maxblocks);
+    TAKE(key_first, int32_t, maxblocks);
+    TAKE(found, int32_t, maxblocks);
     for (size_t k = 0; k < npool; k++) {
         size_t nb = (size_t)p->pool[k].num_gpu_blocks, ni = rp_index_size((int64_t)nb);
+        int32_t gmax = rp_group_max(p->pool[k].block_size, p->trace_block_size);
+        size_t stride = rp_group_stride(gmax);
         for (size_t j = 0; j < maxw; j++) {
             rp_worker *w = base ? &s->w[k * maxw + j] : NULL;
-            if (w) { w->blocks = (rp_block *)(base + off); w->nblocks = (int64_t)nb; }
-            off = ALIGN8(off + sizeof(rp_block) * nb);
-            if (w) { w->index = (int32_t *)(base + off); w->index_mask = (uint32_t)(ni - 1); }
-            off = ALIGN8(off + sizeof(int32_t) * ni);
+            if (w) {
+                w->nblocks = (int64_t)nb;
+                w->gmax = gmax;
+                w->group_stride = (int32_t)stride;
+                w->groups = base + off;
+            }
+            off = ALIGN8(off + stride * nb);
+            if (w) w->runs = (rp_run *)(base + off);
+            off = ALIGN8(off + sizeof(rp_run) * (nb + 1));
+            if (w) { w->index = (rp_slot *)(base + off); w->index_mask = (uint32_t)(ni - 1); }
+            off = ALIGN8(off + sizeof(rp_slot) * ni);
         }
     }
 #undef TAKE
@@ -112,7 +123,7 @@ int cn_replay_init(cn_replay_sim **out, const cn_replay_params *p, void *ws, siz
         w->pool = g / s->maxw;
         w->slot = g % s->maxw;
         w->state = RP_OFF;
-        w->wait_head = w->wait_tail = w->run_head = w->run_tail = RP_NONE;
+        w->wait_head = w->wait_tail = w->run_head = w->run_tail = w->res_head = w->res_tail = RP_NONE;
         s->is_dirty[g] = 0;
     }
     s->heapcap = 4 * s->maxw + s->nreq + 16;
@@ -126,7 +137,15 @@ int cn_replay_init(cn_replay_sim **out, const cn_replay_params *p, void *ws, siz
 
 /* ---- event heap, ordered by (time, insertion) ---- */
 
-static int ev_less(const rp_event *a, const rp_event *b) { return a->t < b->t || (a->t == b->t && a->seq < b->seq); }
+/* Same instant: iteration ends (in worker order), then startups, then KV transfers (in the order their
+ * prefills ended), as the mocker's phases. Worker order rather than push order keeps ties independent of
+ * when an iteration was scheduled (a fast-forwarded one is scheduled early). */
+static int ev_less(const rp_event *a, const rp_event *b) {
+    if (a->t != b->t) return a->t < b->t;
+    if (a->kind != b->kind) return a->kind < b->kind;
+    if (a->kind == RP_EV_ITER_END && a->idx != b->idx) return a->idx < b->idx;
+    return a->seq < b->seq;
+}
 
 static int stale(const cn_replay_sim *s, const rp_event *ev) {
     return ev->kind == RP_EV_STARTUP && (s->w[ev->idx].state != RP_STARTING || s->w[ev->idx].gen != ev->gen);
@@ -179,7 +198,7 @@ static rp_event heap_pop(cn_replay_sim *s) {
 
 /* ---- workers, pools and routing ---- */
 
-static void mark_dirty(cn_replay_sim *s, rp_worker *w) {
+void rp_mark_dirty(cn_replay_sim *s, rp_worker *w) {
     int32_t g = w->pool * s->maxw + w->slot;
     if (!s->is_dirty[g]) { s->is_dirty[g] = 1; s->dirty[s->ndirty++] = g; }
 }
@@ -225,11 +244,12 @@ static void enqueue_on(cn_replay_sim *s, rp_worker *w, int32_t i) {
     w->n_wait++;
     w->wait_tokens += r->isl + r->generated;
     w->load_tokens += r->isl + r->osl;
-    mark_dirty(s, w);
+    rp_mark_dirty(s, w);
 }
 
-static void route(cn_replay_sim *s, int pool, int32_t i) {
+void rp_route(cn_replay_sim *s, int pool, int32_t i) {
     rp_worker *w = pick_worker(s, pool);
+    if (w && s->p.mode == CN_REPLAY_DISAGG && pool == CN_REPLAY_POOL_DECODE) { rp_handoff_enqueue(s, w, i); return; }
     if (w) { enqueue_on(s, w, i); return; }
     rp_pool_acct *a = &s->acct[pool];
     s->req[i].state = RP_UNROUTED;
@@ -246,26 +266,30 @@ static void route_unrouted(cn_replay_sim *s, int pool) {
         rp_list_remove(s, &a->unrouted_head, &a->unrouted_tail, i);
         a->n_unrouted--;
         a->unrouted_tokens -= s->req[i].isl;
-        route(s, pool, i);
+        rp_route(s, pool, i);
     }
 }
 
 void rp_worker_maybe_retire(cn_replay_sim *s, rp_worker *w) {
-    if (w->state == RP_DRAINING && !w->busy && w->n_wait == 0 && w->n_run == 0) {
+    if (w->state == RP_DRAINING && !w->busy && w->n_wait == 0 && w->n_run == 0 && w->n_held == 0 &&
+        w->n_res == 0 && w->n_inbound == 0) {
         acct_update(s, w->pool);
         w->state = RP_OFF;
     }
 }
 
-void rp_request_to_decode(cn_replay_sim *s, rp_req *r) {
-    r->state = RP_TRANSFER;
-    r->transferred = 1;
-    r->computed = 0;
-    r->generated = 0;
-    double ms = s->p.kv_bytes_per_token > 0
-                    ? 1000.0 * (double)r->isl * s->p.kv_bytes_per_token / s->p.kv_transfer_bandwidth_bytes_s
-                    : 0.0;
-    rp_heap_push(s, s->now_ms + ms, RP_EV_TRANSFER, (int32_t)(r - s->req), 0);
+/* A lower bound of the time at which a request could join worker w's queue: the next arrival; for the
+ * decode pool also the next KV transfer or prefill iteration end (a prefill started later, by an arrival,
+ * ends after that arrival). Startups do not count: nothing waits unrouted while w is live. */
+double rp_enqueue_bound(const cn_replay_sim *s, const rp_worker *w) {
+    double b = s->pend_head != RP_NONE ? s->req[s->pend_head].arrival_ms : INFINITY;
+    if (w->pool == 0) return b;
+    for (int32_t i = 0; i < s->nheap; i++) {
+        const rp_event *ev = &s->heap[i];
+        if (ev->t >= b) continue;
+        if (ev->kind == RP_EV_TRANSFER || (ev->kind == RP_EV_ITER_END && ev->idx < s->maxw)) b = ev->t;
+    }
+    return b;
 }
 
 void rp_request_done(cn_replay_sim *s, rp_req *r) {
@@ -280,14 +304,15 @@ int cn_replay_set_workers(cn_replay_sim *s, int pool, int64_t target, int initia
     int64_t cur = pool_count(s, pool, RP_LIVE) + pool_count(s, pool, RP_STARTING);
     rp_worker *ws = &s->w[pool * s->maxw];
     for (int32_t j = s->maxw - 1; j >= 0 && cur < target; j--)   /* revive draining workers */
-        if (ws[j].state == RP_DRAINING) { ws[j].state = RP_LIVE; cur++; mark_dirty(s, &ws[j]); }
+        if (ws[j].state == RP_DRAINING) { ws[j].state = RP_LIVE; cur++; rp_mark_dirty(s, &ws[j]); }
     for (int32_t j = 0; j < s->maxw && cur < target; j++) {
         rp_worker *w = &ws[j];
         if (w->state != RP_OFF) continue;
         rp_kv_reset(w);
         w->busy = 0;
         w->n_wait = w->n_run = w->wait_tokens = w->load_tokens = 0;
-        w->wait_head = w->wait_tail = w->run_head = w->run_tail = RP_NONE;
+        w->wait_head = w->wait_tail = w->run_head = w->run_tail = w->res_head = w->res_tail = RP_NONE;
+        w->n_held = w->n_res = w->n_inbound = w->n_ready = 0;
         if (initial || s->p.startup_time_s == 0) {
             w->state = RP_LIVE;
         } else {
@@ -345,7 +370,8 @@ int cn_replay_submit(cn_replay_sim *s, const cn_replay_request *rq, size_t n, si
         r->arrival_ms = t;
         r->n_hash = q->n_hash;
         r->hash_chunk = RP_NONE;
-        r->anon_head = RP_NONE;
+        r->last_group = RP_NONE;
+        r->serial = ++s->serial;
         r->prefill_worker = r->decode_worker = -1;
         int32_t *link = &r->hash_chunk;
         for (int64_t c = 0; c < need; c++) {
@@ -412,14 +438,14 @@ static void handle(cn_replay_sim *s, const rp_event *ev) {
     if (ev->kind == RP_EV_ITER_END) {
         rp_worker *w = &s->w[ev->idx];
         rp_worker_end_iteration(s, w);
-        mark_dirty(s, w);
+        rp_mark_dirty(s, w);
     } else if (ev->kind == RP_EV_STARTUP) {
         rp_worker *w = &s->w[ev->idx];
         if (w->state != RP_STARTING || w->gen != ev->gen) return;
         w->state = RP_LIVE;
         route_unrouted(s, w->pool);
     } else {
-        route(s, CN_REPLAY_POOL_DECODE, ev->idx);
+        rp_handoff_activate(s, &s->req[ev->idx]);
     }
 }
 
@@ -439,6 +465,7 @@ static void start_dirty(cn_replay_sim *s) {
 
 static int run(cn_replay_sim *s, double t_stop_ms, int until_empty, cn_replay_done *out, size_t cap, size_t *n_out) {
     *n_out = 0;
+    s->t_stop_ms = t_stop_ms;
     for (;;) {
         flush_done(s, out, cap, n_out);
         if (s->done_head != RP_NONE) return CN_MORE_OUTPUT;
@@ -455,7 +482,7 @@ static int run(cn_replay_sim *s, double t_stop_ms, int until_empty, cn_replay_do
             } else if (s->pend_head != RP_NONE && s->req[s->pend_head].arrival_ms <= t) {
                 int32_t i = s->pend_head;
                 rp_list_remove(s, &s->pend_head, &s->pend_tail, i);
-                route(s, 0, i);
+                rp_route(s, 0, i);
             } else {
                 break;
             }
@@ -490,7 +517,7 @@ int cn_replay_pool_stats_get(const cn_replay_sim *s, int pool, cn_replay_pool_st
         o->starting += w->state == RP_STARTING;
         o->draining += w->state == RP_DRAINING;
         if (w->state == RP_STARTING) continue;
-        o->waiting_requests += w->n_wait;
+        o->waiting_requests += w->n_wait + w->n_res;
         o->waiting_prefill_tokens += w->wait_tokens;
         o->running_requests += w->n_run;
         o->kv_blocks_used += w->active_blocks;

@@ -9,10 +9,13 @@
  * the chain of the trace's hash ids and stay cached after release until evicted, least recently freed first.
  *
  * Time is simulated: the loop jumps from event to event (arrivals, iteration ends, KV transfers, startups),
- * idle workers cost nothing. Aggregated mode has one pool (0); disaggregated mode sends a request to the
- * prefill pool (0), then after a KV transfer delay to the decode pool (1), which produces every output
- * token. Iteration time (ms) = prefill(new prompt tokens) + decode(active KV tokens) from the selected model,
- * rounded to a microsecond, as Dynamo 1.6.1's mocker does.
+ * idle workers cost nothing; runs of identical decode iterations nothing can interrupt are applied at once
+ * (same results). Aggregated mode has one pool (0); disaggregated mode sends a request to the prefill pool (0)
+ * and then to the decode pool (1), which produces every output token, as Dynamo 1.6.1's mocker hands off:
+ * the prefill worker keeps the prompt's KV until the decode worker reserves blocks for it at one of its
+ * iteration boundaries (in order, when they fit), the KV transfer delay runs from there, and the request
+ * joins the decode queue at the next boundary after it. Iteration time (ms) = prefill(new prompt tokens) +
+ * decode(active KV tokens) from the selected model, rounded to a microsecond, as the mocker does.
  *
  * Everything lives in one caller-owned workspace sized by cn_replay_workspace_bytes; nothing is allocated.
  * Same inputs give the same outputs (no randomness is used; `seed` is kept for future policies). */
@@ -121,7 +124,8 @@ int cn_replay_finish(cn_replay_sim *sim, double t_max, cn_replay_done *out, size
 
 typedef struct cn_replay_pool_stats {
     int64_t live, starting, draining;
-    int64_t waiting_requests, waiting_prefill_tokens, running_requests;
+    int64_t waiting_requests, waiting_prefill_tokens, running_requests;  /**< waiting: queued, unrouted, and
+                                                   (decode pool) prefilled ones waiting to reserve blocks */
     int64_t kv_blocks_used, kv_blocks_total;   /**< over live + draining workers */
     double gpu_worker_seconds;  /**< ∫ (live + starting + draining) dt up to the clock */
     int64_t preemptions;        /**< total so far */
@@ -131,7 +135,9 @@ int cn_replay_pool_stats_get(const cn_replay_sim *sim, int pool, cn_replay_pool_
 double cn_replay_now(const cn_replay_sim *sim);
 
 /** Inter-token gaps of every output token so far (Dynamo's ITL distribution is over gaps, not requests),
- *  in a log-bucketed histogram with relative error ≤ 1/512. count and sum are exact. */
+ *  in a log-bucketed histogram with relative error ≤ 1/512. count is exact, sum is kept in whole
+ *  microseconds (the mocker's tick; iteration times are whole microseconds), so it does not depend on the
+ *  order of additions. */
 typedef struct cn_replay_gap_summary {
     int64_t count;
     double sum_ms, min_ms, max_ms;

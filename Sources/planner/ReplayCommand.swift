@@ -100,6 +100,7 @@ struct ReplayCommand: AsyncParsableCommand {
         let coverage = engine.perfModel == .profile ? profileEngine.map { ReplayProfileCoverage(prefill: $0.0, decode: $0.1) } : nil
         if let warning = settings.budgetBelowMinimumWarning, !noPlanner { warn(warning) }
 
+        let warmup = noPlanner ? nil : decision.warmupHistory(intervalSeconds: settings.intervalSeconds, warn: warn)
         var results: [ReplayResult] = []
         for kind in (kinds.isEmpty ? [nil] : kinds.map { Optional($0) }) {
             var config = base
@@ -109,9 +110,7 @@ struct ReplayCommand: AsyncParsableCommand {
                 planner = try PlannerDecisionEngine(settings: settings, prefillInterpolator: interpolators.0,
                                                     decodeInterpolator: interpolators.1,
                                                     predictor: predictor)
-                if let history = decision.warmupHistory(intervalSeconds: settings.intervalSeconds, warn: warn) {
-                    planner?.warmUp(with: history.intervals)
-                }
+                if let warmup { planner?.warmUp(with: warmup.intervals) }
             }
             let suffix = kinds.count > 1 ? kind?.rawValue : nil
             let log = try perRequest.map { try RequestLogWriter(path: Self.suffixed($0, suffix)) }

@@ -162,6 +162,12 @@ struct ReplayCommand: AsyncParsableCommand {
         let fixed = max(engine.numWorkers ?? 0, engine.numPrefillWorkers ?? 0, engine.numDecodeWorkers ?? 0, 1)
         let budgetWorkers = settings.hasBudget ? settings.maxGPUBudget / max(1, min(settings.prefillEngineGPUs, settings.decodeEngineGPUs)) : 128
         sim.maxWorkersPerPool = noPlanner ? fixed : min(ReplayEngineOptions.maxWorkers, max(fixed, budgetWorkers, 1))
+        let blocks = max(sim.prefillEngine.numGpuBlocks, sim.decodeEngine.numGpuBlocks)
+        let (total, overflow) = blocks.multipliedReportingOverflow(by: sim.maxWorkersPerPool)
+        if overflow || total > ReplayEngineOptions.maxBlocksPerPool {
+            throw ValidationError("--num-gpu-blocks \(blocks) × \(sim.maxWorkersPerPool) worker slots is more KV bookkeeping than "
+                + "the simulator holds (\(ReplayEngineOptions.maxBlocksPerPool) blocks per pool); lower --num-gpu-blocks or --max-gpu-budget")
+        }
         let config = ReplayConfiguration(
             planner: settings, predictor: nil, mode: engine.mode, perfModel: engine.perfModel,
             prefillWorkers: engine.mode == .agg ? 0 : (engine.numPrefillWorkers ?? start),

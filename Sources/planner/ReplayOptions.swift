@@ -59,8 +59,14 @@ struct ReplayEngineOptions: ParsableArguments {
 
     /// Dynamo 1.6.1 mocker's engine defaults, as the simulator states them.
     static let mocker = ReplayEngineSettings.mockerDefaults()
-    static let maxWorkers = 4096
-    static let maxEngineCount = 1 << 40
+    static let maxWorkers = 512
+    /// Upper bounds that keep every product of engine settings inside Int64 and the
+    /// simulator's workspace (about 32 bytes per KV block and worker slot) within memory.
+    static let maxBlocksPerPool = 1 << 26
+    static let limits: [(flag: String, bound: Int)] = [
+        ("--max-num-batched-tokens", 1 << 31), ("--max-num-seqs", 1 << 20), ("--num-gpu-blocks", maxBlocksPerPool),
+        ("--block-size", 1 << 20),
+    ]
 
     func validate() throws {
         for (flag, value) in [("--num-workers", numWorkers), ("--num-prefill-workers", numPrefillWorkers),
@@ -78,10 +84,9 @@ struct ReplayEngineOptions: ParsableArguments {
         guard startupTime.isFinite, (0...86_400).contains(startupTime) else {
             throw ValidationError("--startup-time must be between 0 and 86400 s (got \(startupTime))")
         }
-        for (flag, value) in [("--max-num-batched-tokens", maxNumBatchedTokens), ("--max-num-seqs", maxNumSeqs),
-                              ("--num-gpu-blocks", numGpuBlocks), ("--block-size", blockSize)] {
-            if let value, !(1...Self.maxEngineCount).contains(value) {
-                throw ValidationError("\(flag) must be between 1 and \(Self.maxEngineCount) (got \(value))")
+        for ((flag, bound), value) in zip(Self.limits, [maxNumBatchedTokens, maxNumSeqs, numGpuBlocks, blockSize]) {
+            if let value, !(1...bound).contains(value) {
+                throw ValidationError("\(flag) must be between 1 and \(bound) (got \(value))")
             }
         }
         if let v = kvBytesPerToken, !(v.isFinite && v >= 0 && v <= 1e12) {

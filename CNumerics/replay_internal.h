@@ -120,13 +120,12 @@ struct cn_replay_sim {
     int32_t *dirty;
     uint8_t *is_dirty;
     int32_t ndirty;
-    /* scratch: the groups of one request's keyed prompt blocks (request keys_serial on pool keys_pool:
-       keys_n groups, keys_blocks blocks), and the records found for them */
+    /* scratch: the groups of one request's keyed prompt blocks (request keys_serial with blocks of keys_bs
+       tokens: keys_n groups, keys_blocks blocks), and the records found for them */
     uint64_t *keys;
     int32_t *key_first, *found;
-    int64_t nkeys, keys_n, keys_blocks;
+    int64_t nkeys, keys_n, keys_blocks, keys_bs;
     uint64_t serial, keys_serial, ordinal;
-    int32_t keys_pool;
     /* inter-token gaps */
     int64_t *gap_hist;
     int64_t gap_count;

@@ -178,8 +178,14 @@ static void take(rp_worker *w, int64_t n) {
 
 /* ---- per request ---- */
 
-/* The first prompt position after `first`'s group: named by a later hash id, or the next 64-aligned one. */
+/* Positions per group when every group is exactly the positions of one hash id (bs divides tbs), else 0. */
+static inline int64_t per_id(int64_t bs, int64_t tbs) { return tbs % bs == 0 && tbs / bs <= 64 ? tbs / bs : 0; }
+
+/* The first prompt position after `first`'s group: named by a later hash id, or the next 64-aligned one
+ * (the next hash id's first position when bs divides tbs). */
 static int64_t group_end(int64_t first, int64_t bs, int64_t tbs) {
+    int64_t g = per_id(bs, tbs);
+    if (g) return first - first % g + g;
     int64_t last = ((first + 1) * bs - 1) / tbs;            /* hash id naming position first */
     int64_t next_id = rp_ceil_div((last + 1) * tbs + 1, bs) - 1;
     int64_t aligned = (first / 64 + 1) * 64;
@@ -193,18 +199,19 @@ static int64_t group_end(int64_t first, int64_t bs, int64_t tbs) {
 int64_t rp_req_keys(cn_replay_sim *s, const rp_req *r, int pool) {
     const cn_replay_engine_params *e = rp_engine(s, pool);
     if (!e->enable_prefix_caching || r->n_hash == 0) { s->keys_n = 0; s->keys_blocks = 0; s->keys_serial = 0; return 0; }
-    if (s->keys_serial == r->serial && s->keys_pool == pool) return s->keys_blocks;
     int64_t bs = e->block_size, tbs = s->p.trace_block_size;
+    if (s->keys_serial == r->serial && s->keys_bs == bs) return s->keys_blocks;   /* names depend on bs only */
     int64_t covered = r->n_hash * tbs < r->isl ? r->n_hash * tbs : r->isl;
     int64_t nk = covered / bs;
     if (nk > s->nkeys) nk = s->nkeys;
     int32_t chunk = r->hash_chunk;
     int64_t chunk_base = 0, folded = 0, ng = 0;   /* hash ids folded into the chain so far */
     uint64_t chain = 0x9e3779b97f4a7c15ULL;
-    for (int64_t j = 0; j < nk; j = group_end(j, bs, tbs)) {
-        int64_t last = ((j + 1) * bs - 1) / tbs;
+    int64_t g = per_id(bs, tbs);
+    for (int64_t j = 0; j < nk; j = g ? j + g : group_end(j, bs, tbs)) {
+        int64_t last = g ? j / g : ((j + 1) * bs - 1) / tbs;
         for (; folded <= last; folded++) {
-            while (folded >= chunk_base + RP_HASH_CHUNK) { chunk = s->hash_next[chunk]; chunk_base += RP_HASH_CHUNK; }
+            if (folded >= chunk_base + RP_HASH_CHUNK) { chunk = s->hash_next[chunk]; chunk_base += RP_HASH_CHUNK; }
             chain = mix64(chain ^ s->hash[(size_t)chunk * RP_HASH_CHUNK + (size_t)(folded - chunk_base)]);
         }
         s->keys[ng] = mix64(chain ^ mix64((uint64_t)(j / 64) + 0x632be59bd9b4e019ULL)) | 1;  /* 0: no name */
@@ -212,7 +219,7 @@ int64_t rp_req_keys(cn_replay_sim *s, const rp_req *r, int pool) {
         ng++;
     }
     s->keys_serial = r->serial;
-    s->keys_pool = pool;
+    s->keys_bs = bs;
     s->keys_n = ng;
     s->keys_blocks = nk;
     return nk;

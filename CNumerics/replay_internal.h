@@ -23,8 +23,11 @@ typedef struct rp_group {
     uint64_t present;           /* offsets held by a request or cached */
     int32_t parent;             /* the previous group of every holder's prompt; next free record when unused */
     int32_t first, count;       /* positions first .. first + count − 1 of a prompt */
+    int32_t holders;            /* requests holding offsets 0 .. x − 1 for some x (all holders hold a prefix) */
+    int32_t maxlen;             /* the longest x: offsets below are held, present ones above are cached */
     int32_t pad;
-    int32_t lane[];             /* refs[gmax], then node_at[gmax]: the free-queue run starting at an offset */
+    int32_t lane[];             /* by_len[gmax] (holders with x = index + 1), then node_at[gmax] (the free-queue
+                                   run starting at an offset) */
 } rp_group;
 
 typedef struct rp_run {         /* a run of the free queue: anonymous blocks, or a group's offsets lo..hi */
@@ -120,13 +123,12 @@ struct cn_replay_sim {
     int32_t *dirty;
     uint8_t *is_dirty;
     int32_t ndirty;
-    /* scratch: the groups of one request's keyed prompt blocks (request keys_serial on pool keys_pool:
-       keys_n groups, keys_blocks blocks), and the records found for them */
+    /* scratch: the groups of one request's keyed prompt blocks (request keys_serial with blocks of keys_bs
+       tokens: keys_n groups, keys_blocks blocks), and the records found for them */
     uint64_t *keys;
     int32_t *key_first, *found;
-    int64_t nkeys, keys_n, keys_blocks;
+    int64_t nkeys, keys_n, keys_blocks, keys_bs;
     uint64_t serial, keys_serial, ordinal;
-    int32_t keys_pool;
     /* inter-token gaps */
     int64_t *gap_hist;
     int64_t gap_count;
@@ -172,6 +174,7 @@ int64_t rp_req_keys(cn_replay_sim *s, const rp_req *r, int pool);
 int64_t rp_kv_admission_cost(cn_replay_sim *s, rp_worker *w, int64_t total, int64_t *hit_blocks);
 void rp_kv_admit(cn_replay_sim *s, rp_worker *w, rp_req *r, int64_t total);
 void rp_kv_grow(rp_worker *w, rp_req *r, int64_t nblocks);
+void rp_kv_take(rp_worker *w, int64_t nblocks);   /* anonymous blocks the caller spreads over requests */
 void rp_kv_release(rp_worker *w, rp_req *r);
 
 /* scheduler (replay_sched.c) */

@@ -9,11 +9,11 @@
  * them. Anonymous blocks (a prompt's partial last block, output blocks) carry no name and are interchangeable.
  *
  * Runs: the prompt positions named by the same hash ids (up to 64, e.g. 8 blocks of 64 tokens under one
- * 512-token trace block) form a group with one record, one index entry, per-offset reference counts and a
- * bit set of the offsets present (held or cached). Every holder of a group holds its offsets from 0 up, so
- * reference counts never increase with the offset, the offsets a release frees are consecutive, and the
- * queue holds runs: a group's offsets lo..hi (the highest is evicted first, as it was freed first) or n
- * anonymous blocks. A name is held by one group at most, so every request holding a group also holds the
+ * 512-token trace block) form a group with one record, one index entry and a bit set of the offsets present
+ * (held or cached). Every holder of a group holds its offsets from 0 up to some length, so the record keeps
+ * how many holders have each length instead of per-offset reference counts: the offsets below the longest
+ * are held, the present ones above it are cached, a release frees consecutive offsets, and the queue holds
+ * runs: a group's offsets lo..hi (the highest is evicted first, as it was freed first) or n anonymous blocks. A name is held by one group at most, so every request holding a group also holds the
  * group before it in its prompt: a group's parent leads a request back through its prompt on release. */
 #include <string.h>
 #include "replay_internal.h"
@@ -43,7 +43,7 @@ static inline uint64_t mix64(uint64_t z) {
 static inline rp_group *grp(const rp_worker *w, int32_t g) {
     return (rp_group *)(w->groups + (size_t)g * (size_t)w->group_stride);
 }
-static inline int32_t *refs(rp_group *g) { return g->lane; }
+static inline int32_t *by_len(rp_group *g) { return g->lane; }
 static inline int32_t *node_at(const rp_worker *w, rp_group *g) { return g->lane + w->gmax; }
 static inline uint64_t bits(int32_t lo, int32_t n) { return (n >= 64 ? ~0ULL : ((1ULL << n) - 1)) << lo; }
 
@@ -100,7 +100,8 @@ static int32_t group_new(rp_worker *w, uint64_t key, int32_t first, int32_t coun
     G->parent = RP_NONE;
     G->first = first;
     G->count = count;
-    memset(G->lane, 0, sizeof(int32_t) * (size_t)w->gmax);
+    G->holders = G->maxlen = 0;
+    memset(by_len(G), 0, sizeof(int32_t) * (size_t)w->gmax);
     index_insert(w, g);
     return g;
 }
@@ -178,8 +179,14 @@ static void take(rp_worker *w, int64_t n) {
 
 /* ---- per request ---- */
 
-/* The first prompt position after `first`'s group: named by a later hash id, or the next 64-aligned one. */
+/* Positions per group when every group is exactly the positions of one hash id (bs divides tbs), else 0. */
+static inline int64_t per_id(int64_t bs, int64_t tbs) { return tbs % bs == 0 && tbs / bs <= 64 ? tbs / bs : 0; }
+
+/* The first prompt position after `first`'s group: named by a later hash id, or the next 64-aligned one
+ * (the next hash id's first position when bs divides tbs). */
 static int64_t group_end(int64_t first, int64_t bs, int64_t tbs) {
+    int64_t g = per_id(bs, tbs);
+    if (g) return first - first % g + g;
     int64_t last = ((first + 1) * bs - 1) / tbs;            /* hash id naming position first */
     int64_t next_id = rp_ceil_div((last + 1) * tbs + 1, bs) - 1;
     int64_t aligned = (first / 64 + 1) * 64;
@@ -193,18 +200,19 @@ static int64_t group_end(int64_t first, int64_t bs, int64_t tbs) {
 int64_t rp_req_keys(cn_replay_sim *s, const rp_req *r, int pool) {
     const cn_replay_engine_params *e = rp_engine(s, pool);
     if (!e->enable_prefix_caching || r->n_hash == 0) { s->keys_n = 0; s->keys_blocks = 0; s->keys_serial = 0; return 0; }
-    if (s->keys_serial == r->serial && s->keys_pool == pool) return s->keys_blocks;
     int64_t bs = e->block_size, tbs = s->p.trace_block_size;
+    if (s->keys_serial == r->serial && s->keys_bs == bs) return s->keys_blocks;   /* names depend on bs only */
     int64_t covered = r->n_hash * tbs < r->isl ? r->n_hash * tbs : r->isl;
     int64_t nk = covered / bs;
     if (nk > s->nkeys) nk = s->nkeys;
     int32_t chunk = r->hash_chunk;
     int64_t chunk_base = 0, folded = 0, ng = 0;   /* hash ids folded into the chain so far */
     uint64_t chain = 0x9e3779b97f4a7c15ULL;
-    for (int64_t j = 0; j < nk; j = group_end(j, bs, tbs)) {
-        int64_t last = ((j + 1) * bs - 1) / tbs;
+    int64_t g = per_id(bs, tbs);
+    for (int64_t j = 0; j < nk; j = g ? j + g : group_end(j, bs, tbs)) {
+        int64_t last = g ? j / g : ((j + 1) * bs - 1) / tbs;
         for (; folded <= last; folded++) {
-            while (folded >= chunk_base + RP_HASH_CHUNK) { chunk = s->hash_next[chunk]; chunk_base += RP_HASH_CHUNK; }
+            if (folded >= chunk_base + RP_HASH_CHUNK) { chunk = s->hash_next[chunk]; chunk_base += RP_HASH_CHUNK; }
             chain = mix64(chain ^ s->hash[(size_t)chunk * RP_HASH_CHUNK + (size_t)(folded - chunk_base)]);
         }
         s->keys[ng] = mix64(chain ^ mix64((uint64_t)(j / 64) + 0x632be59bd9b4e019ULL)) | 1;  /* 0: no name */
@@ -212,7 +220,7 @@ int64_t rp_req_keys(cn_replay_sim *s, const rp_req *r, int pool) {
         ng++;
     }
     s->keys_serial = r->serial;
-    s->keys_pool = pool;
+    s->keys_bs = bs;
     s->keys_n = ng;
     s->keys_blocks = nk;
     return nk;
@@ -234,9 +242,8 @@ int64_t rp_kv_admission_cost(cn_replay_sim *s, rp_worker *w, int64_t total, int6
         s->found[gi] = g;
         if (g == RP_NONE) { contiguous = 0; continue; }
         rp_group *G = grp(w, g);
-        int32_t held = held_in(s, gi), o = 0;
-        while (o < held && refs(G)[o] > 0) o++;   /* held by others: a prefix of the offsets */
-        active_present += o;
+        int32_t held = held_in(s, gi);
+        active_present += G->maxlen < held ? G->maxlen : held;   /* held by others already */
         if (contiguous) {
             uint64_t want = bits(0, held), pres = G->present & want;
             if (pres == want) hits += held;
@@ -248,24 +255,24 @@ int64_t rp_kv_admission_cost(cn_replay_sim *s, rp_worker *w, int64_t total, int6
 }
 
 /* Right after rp_kv_admission_cost for the same request: pins the cached blocks found, takes the rest from
- * the free queue, names the fresh prompt blocks. */
+ * the free queue, names the fresh prompt blocks and joins each group's holders. */
 void rp_kv_admit(cn_replay_sim *s, rp_worker *w, rp_req *r, int64_t total) {
     int64_t pinned = 0;
     for (int64_t gi = 0; gi < s->keys_n; gi++) {
         if (s->found[gi] == RP_NONE) continue;
         rp_group *G = grp(w, s->found[gi]);
-        int32_t held = held_in(s, gi), *rf = refs(G), *at = node_at(w, G);
-        for (int32_t o = 0; o < held;) {
-            if (!(G->present >> o & 1) || rf[o] > 0) { o++; continue; }
-            rp_run *k = &w->runs[at[o]];            /* o starts a run of cached offsets: pin them */
+        int32_t held = held_in(s, gi), *at = node_at(w, G);
+        uint64_t mine = G->present & bits(0, held), idle = mine & ~bits(0, G->maxlen);
+        pinned += __builtin_popcountll(mine);
+        while (idle) {   /* cached offsets start runs of the free queue: take them out */
+            int32_t o = __builtin_ctzll(idle), q = at[o];
+            rp_run *k = &w->runs[q];
             int32_t end = k->hi < held ? k->hi + 1 : held;
             w->active_blocks += end - o;
-            if (k->hi < held) fq_unlink(w, at[o]);
-            else { k->lo = held; at[held] = at[o]; }
-            o = end;
+            if (k->hi < held) fq_unlink(w, q);
+            else { k->lo = held; at[held] = q; }
+            idle &= ~bits(o, end - o);
         }
-        for (int32_t o = 0; o < held; o++)
-            if (G->present >> o & 1) { rf[o]++; pinned++; }
     }
     take(w, total - pinned);
     int32_t parent = RP_NONE;
@@ -278,10 +285,10 @@ void rp_kv_admit(cn_replay_sim *s, rp_worker *w, rp_req *r, int64_t total) {
             g = group_new(w, s->keys[gi], (int32_t)first, (int32_t)count);
         }
         rp_group *G = grp(w, g);
-        uint64_t fresh = bits(0, held) & ~G->present;
-        for (int32_t o = 0; o < held; o++)
-            if (fresh >> o & 1) refs(G)[o] = 1;
-        G->present |= fresh;
+        G->present |= bits(0, held);
+        by_len(G)[held - 1]++;
+        G->holders++;
+        if (held > G->maxlen) G->maxlen = held;
         G->parent = parent;
         parent = g;
     }
@@ -295,6 +302,8 @@ void rp_kv_grow(rp_worker *w, rp_req *r, int64_t nblocks) {
     r->anon_count += (int32_t)nblocks;
 }
 
+void rp_kv_take(rp_worker *w, int64_t nblocks) { take(w, nblocks); }
+
 /* Anonymous blocks first, then the keyed prompt from its end. */
 void rp_kv_release(rp_worker *w, rp_req *r) {
     fq_push_anonymous(w, r->anon_count);
@@ -302,15 +311,17 @@ void rp_kv_release(rp_worker *w, rp_req *r) {
     r->anon_count = 0;
     for (int32_t g = r->last_group; g != RP_NONE;) {
         rp_group *G = grp(w, g);
-        int32_t held = r->held_keyed - G->first, *rf = refs(G), freed = held;
+        int32_t held = r->held_keyed - G->first, *n = by_len(G), longest = G->maxlen;
         if (held > G->count) held = G->count;
-        freed = held;
-        for (int32_t o = held - 1; o >= 0 && rf[o] == 1; o--) freed = o;   /* the last holder's offsets */
-        for (int32_t o = 0; o < held; o++) rf[o]--;
-        if (freed < held) {
-            node_at(w, G)[freed] = fq_push(w, g, freed, held - 1, 0);
-            w->active_blocks -= held - freed;
+        n[held - 1]--;
+        if (--G->holders == 0) longest = 0;
+        else if (held == longest && n[held - 1] == 0)   /* the longest left: the next longest is held now */
+            for (longest = held - 1; n[longest - 1] == 0; longest--) {}
+        if (longest < held) {   /* offsets longest .. held − 1 were this request's alone */
+            node_at(w, G)[longest] = fq_push(w, g, longest, held - 1, 0);
+            w->active_blocks -= held - longest;
         }
+        G->maxlen = longest;
         int32_t up = G->first == 0 ? RP_NONE : G->parent;
         g = up;
     }

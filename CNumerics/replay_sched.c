@@ -69,7 +69,8 @@ static int schedule_running(cn_replay_sim *s, rp_worker *w, const cn_replay_engi
         int32_t next;
         int64_t need = r->isl + r->generated - r->computed;
         int64_t n = need < b->budget ? need : b->budget;
-        int64_t blocks = rp_ceil_div(r->computed + n, e->block_size) - r->held_keyed - r->anon_count;
+        int64_t held = (int64_t)(r->held_keyed + r->anon_count) * e->block_size;   /* tokens with blocks */
+        int64_t blocks = r->computed + n <= held ? 0 : rp_ceil_div(r->computed + n - held, e->block_size);
         int self = 0;
         while (blocks > rp_kv_free_blocks(w)) {
             int32_t victim = w->run_tail;   /* after i: not scheduled in this pass yet */
@@ -217,7 +218,9 @@ static int64_t fast_forward(cn_replay_sim *s, rp_worker *w, const cn_replay_engi
     double bound = rp_enqueue_bound(s, w);
     /* blocks: iteration k allocates up to the sequence isl + generated + k − 1 (monotone in k) */
     int64_t free_blocks = rp_kv_free_blocks(w), lo = 0, hi = kmax;
-    if (blocks_needed(s, w, bs, kmax, free_blocks) <= free_blocks) lo = kmax;
+    if (R * rp_ceil_div(kmax, bs) + R <= free_blocks ||   /* plenty: no request needs more than that */
+        blocks_needed(s, w, bs, kmax, free_blocks) <= free_blocks)
+        lo = kmax;
     while (lo < hi) {
         int64_t mid = hi - (hi - lo) / 2;
         if (blocks_needed(s, w, bs, mid, free_blocks) <= free_blocks) lo = mid; else hi = mid - 1;
@@ -225,14 +228,17 @@ static int64_t fast_forward(cn_replay_sim *s, rp_worker *w, const cn_replay_engi
     double now = *t;
     int64_t k = silent_iterations(s, e, kv, R, lo, bound, &now);
     if (k == 0) return 0;
+    int64_t grown = 0;
     for (int32_t i = w->run_head; i != RP_NONE; i = s->req[i].next) {
         rp_req *r = &s->req[i];
-        int64_t grow = blocks_short(r, r->isl + r->generated + k - 1, bs);
-        if (grow > 0) rp_kv_grow(w, r, grow);
         r->generated += k;
         r->computed += k;
         r->last_token_ms = now;
+        int64_t grow = blocks_short(r, r->isl + r->generated - 1, bs);   /* anonymous: taken together below */
+        r->anon_count += (int32_t)grow;
+        grown += grow;
     }
+    rp_kv_take(w, grown);
     *t = now;
     return k;
 }
@@ -264,6 +270,8 @@ static void finish_on_worker(cn_replay_sim *s, rp_worker *w, int32_t i) {
 void rp_worker_end_iteration(cn_replay_sim *s, rp_worker *w) {
     w->busy = 0;
     int prefill_only = s->p.mode == CN_REPLAY_DISAGG && w->pool == CN_REPLAY_POOL_PREFILL;
+    double gap = 0;
+    int64_t same = 0;   /* requests with the gap `gap` not yet counted (most share the last iteration's) */
     for (int32_t i = w->run_head; i != RP_NONE;) {
         rp_req *r = &s->req[i];
         int32_t next = r->next;
@@ -276,7 +284,15 @@ void rp_worker_end_iteration(cn_replay_sim *s, rp_worker *w) {
                 } else {
                     double t = s->now_ms;
                     if (r->generated == 0) r->first_token_ms = t;
-                    else rp_gap_add(s, t - r->last_token_ms, 1);
+                    else {
+                        double g = t - r->last_token_ms;
+                        if (g != gap || same == 0) {
+                            if (same) rp_gap_add(s, gap, same);
+                            gap = g;
+                            same = 0;
+                        }
+                        same++;
+                    }
                     r->last_token_ms = t;
                     r->generated++;
                     if (r->generated >= r->osl) {
@@ -290,5 +306,6 @@ void rp_worker_end_iteration(cn_replay_sim *s, rp_worker *w) {
         }
         i = next;
     }
+    if (same) rp_gap_add(s, gap, same);
     rp_worker_maybe_retire(s, w);
 }

@@ -77,7 +77,8 @@ public struct ReplaySimulatorSettings: Sendable {
     public var kvBandwidthBytesPerSecond: Double = 0
     /// Prompt tokens named by one trace hash id (Mooncake: 512).
     public var traceBlockSize: Int = 512
-    /// Worker slots per pool; each holds its KV cache's bookkeeping (about 0.5 MB for 16384 blocks).
+    /// Worker slots per pool; each reserves its KV cache's bookkeeping (about 2.4 MB of address space for
+    /// 16384 blocks; memory is touched only as the worker uses it).
     public var maxWorkersPerPool: Int = 16
     /// Requests submitted and not yet returned; `submit` accepts fewer once reached.
     public var maxInflight: Int = 65536

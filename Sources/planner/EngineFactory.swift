@@ -10,10 +10,21 @@ extension PlannerOptions {
     /// A profile the interpolators cannot use (a numerical failure on extreme values) is
     /// an error naming the profile directory.
     func decisionEngine(settings: PlannerSettings, profile: PerformanceProfile) throws -> PlannerDecisionEngine {
+        try decision.decisionEngine(settings: settings, profile: profile,
+                                    predictor: predictor.configuration(intervalSeconds: settings.intervalSeconds))
+    }
+
+    func warmupHistory(intervalSeconds: Int, warn: (String) -> Void) -> WarmupHistory? {
+        decision.warmupHistory(intervalSeconds: intervalSeconds, warn: warn)
+    }
+}
+
+extension DecisionOptions {
+    func decisionEngine(settings: PlannerSettings, profile: PerformanceProfile,
+                        predictor: LoadPredictorConfiguration) throws -> PlannerDecisionEngine {
         do {
             return try PlannerDecisionEngine(
-                settings: settings, profile: profile,
-                predictor: predictor.configuration(intervalSeconds: settings.intervalSeconds),
+                settings: settings, profile: profile, predictor: predictor,
                 decodeResolution: profileFlags.resolution, decodeMethod: profileFlags.decodeInterpolation)
         } catch let e as PlannerSettingsError {
             throw ValidationError(e.description)

@@ -9,6 +9,17 @@ struct PredictorOptions: ParsableArguments {
     @Option(help: "Load predictor: constant, arima, kalman or prophet.")
     var loadPredictor: LoadPredictorKind = .arima
 
+    @OptionGroup var tuning: PredictorTuningOptions
+
+    var loadPredictorLog1p: Bool { tuning.loadPredictorLog1p }
+
+    func configuration(intervalSeconds: Int) -> LoadPredictorConfiguration {
+        tuning.configuration(kind: loadPredictor, intervalSeconds: intervalSeconds)
+    }
+}
+
+/// How every predictor is tuned, whichever is chosen (`replay` chooses several).
+struct PredictorTuningOptions: ParsableArguments {
     @Flag(help: "Model log1p(y) and forecast max(0, expm1(prediction)).")
     var loadPredictorLog1p = false
 
@@ -27,9 +38,9 @@ struct PredictorOptions: ParsableArguments {
     @Option(help: "Kalman: points needed before the filter forecasts (the last value is returned before).")
     var kalmanMinPoints: Int = 5
 
-    func configuration(intervalSeconds: Int) -> LoadPredictorConfiguration {
+    func configuration(kind: LoadPredictorKind, intervalSeconds: Int) -> LoadPredictorConfiguration {
         var c = LoadPredictorConfiguration()
-        c.kind = loadPredictor
+        c.kind = kind
         c.log1p = loadPredictorLog1p
         c.prophetWindowSize = prophetWindowSize
         c.kalmanQLevel = kalmanQLevel
@@ -67,8 +78,8 @@ struct ProfileOptions: ParsableArguments {
     }
 }
 
-/// SLA, budget and profile flags shared by `dryrun` and `run` (SPEC.md §9).
-struct PlannerOptions: ParsableArguments {
+/// SLA, budget and profile flags shared by `dryrun`, `run` and `replay` (SPEC.md §9).
+struct DecisionOptions: ParsableArguments {
     @Option(help: "Seconds between scaling decisions.")
     var adjustmentInterval: Int = 180
 
@@ -104,11 +115,18 @@ struct PlannerOptions: ParsableArguments {
 
     @Option(help: "Trace fed to the predictors before live data (file, directory or glob).")
     var loadPredictorWarmupTrace: String?
+}
+
+/// The flags of `dryrun` and `run`: decision flags, planner mode, one predictor.
+struct PlannerOptions: ParsableArguments {
+    @OptionGroup var decision: DecisionOptions
 
     @Option(help: "Components planned: disagg, prefill or decode.")
     var mode: String = "disagg"
 
     @OptionGroup var predictor: PredictorOptions
+
+    var profileFlags: ProfileOptions { decision.profileFlags }
 
     /// The settings' own checks (finite positive SLA, --min-endpoint ≥ 0, …)
     /// at parse time so `dryrun` and `run` fail before any work.

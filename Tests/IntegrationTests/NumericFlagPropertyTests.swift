@@ -66,6 +66,8 @@ struct FlagCase: Sendable {
                 "--metric-pulling-prometheus-endpoint", "http://127.0.0.1:9", "--resolution", "10",
                 "--load-predictor", "constant"],
         "virtual-client": ["--once"],
+        "replay": ["--dataset", "Tests/Fixtures/replay/mixed.jsonl", "--perf-model", "mocker", "--resolution", "10",
+                   "--load-predictor", "constant", "--adjustment-interval", "10"],
     ]
     static let environment = ["ETCD_ENDPOINTS": "http://127.0.0.1:9"]
 

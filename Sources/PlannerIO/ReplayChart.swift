@@ -20,10 +20,11 @@ public enum ReplayChart {
         svg.text(title, x: left, y: 28, size: 18, bold: true)
         let sum = r.summary
         let attained = r.summaryFields.first { $0.0 == "sla_attainment" }?.1 ?? nil
-        svg.text("SLA: TTFT \(DryrunReport.formatMS(c.planner.ttftMilliseconds)) ms, ITL \(DryrunReport.formatMS(c.planner.itlMilliseconds)) ms · "
-                 + "\(sum.completed) of \(r.requests) requests completed · attainment "
-                 + (attained.map { String(format: "%.1f %%", $0 * 100) } ?? "n/a")
-                 + String(format: " · %.2f GPU-hours", r.gpuHours) + (r.stop != nil ? " · PARTIAL" : ""),
+        let sla: String = "SLA: TTFT " + NumberText.plain(c.planner.ttftMilliseconds) + " ms, ITL "
+            + NumberText.plain(c.planner.itlMilliseconds) + " ms · "
+        let attainment: String = attained.map { String(format: "%.1f %%", $0 * 100) } ?? "n/a"
+        let tail: String = String(format: " · %.2f GPU-hours", r.gpuHours) + (r.stop != nil ? " · PARTIAL" : "")
+        svg.text(sla + "\(sum.completed) of \(r.requests) requests completed · attainment " + attainment + tail,
                  x: left, y: 50, size: 13, color: "#444")
         func panel(_ i: Int, y: ChartScale, y2: ChartScale? = nil) -> ChartPanel {
             ChartPanel(left: left, top: DryrunChart.header + 26 + Double(i) * (ph + gap), width: w - left - DryrunChart.right,

@@ -90,7 +90,7 @@ public enum ReplayReport {
         return "{" + f.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}"
     }
 
-    static func number(_ v: Double?) -> String { v.map(JSONText.number) ?? "null" }
+    static func number(_ v: Double?) -> String { v.map(NumberText.json) ?? "null" }
     static func ints(_ v: [Int]) -> String { "[" + v.map(String.init).joined(separator: ", ") + "]" }
     static func doubles(_ v: [Double]) -> String { NumberText.jsonArray(v) }
     static func optionals(_ v: [Double?]) -> String { "[" + v.map(number).joined(separator: ", ") + "]" }

@@ -17,7 +17,7 @@ public enum ReplaySummaryText {
         lines.append("  completed \(s.completed) of \(r.requests) requests in \(String(format: "%.1f", r.durationSeconds)) simulated s"
             + "; scale-downs drain, no request is lost or aborted")
         if let stop = r.stop { lines.append("  PARTIAL: \(stop.description)") }
-        lines.append("  SLA TTFT \(DryrunReport.formatMS(p.ttftMilliseconds)) ms, ITL \(DryrunReport.formatMS(p.itlMilliseconds)) ms: "
+        lines.append("  SLA TTFT \(NumberText.plain(p.ttftMilliseconds)) ms, ITL \(NumberText.plain(p.itlMilliseconds)) ms: "
             + "attainment \(pct("sla_attainment")) (TTFT \(pct("ttft_attainment")), ITL \(pct("itl_attainment"))), "
             + "goodput \(v("goodput_request_throughput_rps").map { String(format: "%.3f", $0) } ?? "n/a") req/s")
         lines.append("  latency (ms)      mean      p50      p90      p95      p99")

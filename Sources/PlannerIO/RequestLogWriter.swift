@@ -22,7 +22,7 @@ public final class RequestLogWriter {
     deinit { try? handle.close() }
 
     public func write(_ r: ReplayRequestRecord) throws {
-        func n(_ v: Double?) -> String { v.map(JSONText.number) ?? "null" }
+        func n(_ v: Double?) -> String { v.map(NumberText.json) ?? "null" }
         buffer += "{\"id\": \(r.id), \"arrival_s\": \(n(r.arrivalSeconds)), \"isl\": \(r.inputLength), \"osl\": \(r.outputLength), "
         buffer += "\"cached_tokens\": \(r.cachedTokens), \"preemptions\": \(r.preemptions), \"ttft_ms\": \(n(r.ttftMilliseconds)), "
         buffer += "\"itl_ms\": \(n(r.itlMilliseconds)), \"tpot_ms\": \(n(r.tpotMilliseconds)), "

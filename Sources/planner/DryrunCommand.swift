@@ -46,7 +46,7 @@ struct DryrunCommand: AsyncParsableCommand, ConfigurableCommand {
         try validate()
         try planner.validate()
         try planner.profileFlags.validate()
-        try planner.predictor.validate()
+        try planner.predictor.tuning.validate()
     }
 
     // Failures print their one line on stderr in Planner.main().

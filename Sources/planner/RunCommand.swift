@@ -81,7 +81,7 @@ struct RunCommand: AsyncParsableCommand, ConfigurableCommand {
         try validate()
         try planner.validate()
         try planner.profileFlags.validate()
-        try planner.predictor.validate()
+        try planner.predictor.tuning.validate()
         try prometheusAccess.validate()
         try serving.validate()
     }

@@ -12,14 +12,14 @@ extension PredictorOptions {
     static let configFields: [ConfigField<PredictorOptions>] = [
         .choice("load_predictor", \.loadPredictor, flag: "--load-predictor",
                 help: "Load predictor: constant, arima, kalman or prophet."),
-        .boolean("load_predictor_log1p", \.loadPredictorLog1p, flag: "--load-predictor-log1p",
+        .boolean("load_predictor_log1p", \.tuning.loadPredictorLog1p, flag: "--load-predictor-log1p",
                  help: "Model log1p(y) and forecast max(0, expm1(prediction))."),
-        .integer("prophet_window_size", \.prophetWindowSize, flag: "--prophet-window-size", range: 5...1_000_000,
+        .integer("prophet_window_size", \.tuning.prophetWindowSize, flag: "--prophet-window-size", range: 5...1_000_000,
                  help: "Prophet: number of most recent points the model is fitted on."),
-        .number("kalman_q_level", \.kalmanQLevel, flag: "--kalman-q-level", rule: .any, help: "Kalman: process noise of the level."),
-        .number("kalman_q_trend", \.kalmanQTrend, flag: "--kalman-q-trend", rule: .any, help: "Kalman: process noise of the trend."),
-        .number("kalman_r", \.kalmanR, flag: "--kalman-r", rule: .any, help: "Kalman: measurement noise."),
-        .integer("kalman_min_points", \.kalmanMinPoints, flag: "--kalman-min-points", range: 0...1_000_000,
+        .number("kalman_q_level", \.tuning.kalmanQLevel, flag: "--kalman-q-level", rule: .any, help: "Kalman: process noise of the level."),
+        .number("kalman_q_trend", \.tuning.kalmanQTrend, flag: "--kalman-q-trend", rule: .any, help: "Kalman: process noise of the trend."),
+        .number("kalman_r", \.tuning.kalmanR, flag: "--kalman-r", rule: .any, help: "Kalman: measurement noise."),
+        .integer("kalman_min_points", \.tuning.kalmanMinPoints, flag: "--kalman-min-points", range: 0...1_000_000,
                  help: "Kalman: points needed before the filter forecasts."),
     ]
 }
@@ -37,32 +37,32 @@ extension ProfileOptions {
 
 extension PlannerOptions {
     static let configFields: [ConfigField<PlannerOptions>] = [
-        .integer("throughput_adjustment_interval_seconds", \.adjustmentInterval, flag: "--adjustment-interval",
+        .integer("throughput_adjustment_interval_seconds", \.decision.adjustmentInterval, flag: "--adjustment-interval",
                  aliases: ["throughput_adjustment_interval", "adjustment_interval"], range: 1...31_536_000,
                  help: "Seconds between scaling decisions."),
         // An SLA beyond 10^9 ms (11 days) is a typo, and refusing it keeps every later conversion safe.
-        .number("ttft_ms", \.ttft, flag: "--ttft", aliases: ["ttft"], rule: .positiveAtMost(1e9), help: "Target time to first token (ms)."),
-        .number("itl_ms", \.itl, flag: "--itl", aliases: ["itl"], rule: .positiveAtMost(1e9), help: "Target inter-token latency (ms)."),
-        .integer("max_gpu_budget", \.maxGPUBudget, flag: "--max-gpu-budget", range: -1...PlannerSettings.largestCount,
+        .number("ttft_ms", \.decision.ttft, flag: "--ttft", aliases: ["ttft"], rule: .positiveAtMost(1e9), help: "Target time to first token (ms)."),
+        .number("itl_ms", \.decision.itl, flag: "--itl", aliases: ["itl"], rule: .positiveAtMost(1e9), help: "Target inter-token latency (ms)."),
+        .integer("max_gpu_budget", \.decision.maxGPUBudget, flag: "--max-gpu-budget", range: -1...PlannerSettings.largestCount,
                  help: "Most GPUs prefill and decode together may use (-1: no limit)."),
-        .integer("min_gpu_budget", \.minGPUBudget, flag: "--min-gpu-budget", range: -1...PlannerSettings.largestCount,
+        .integer("min_gpu_budget", \.decision.minGPUBudget, flag: "--min-gpu-budget", range: -1...PlannerSettings.largestCount,
                  help: "Fewest GPUs prefill and decode together use (-1: no floor); equal to max_gpu_budget pins the total."),
-        .integer("min_endpoint", \.minEndpoint, flag: "--min-endpoint", range: counts,
+        .integer("min_endpoint", \.decision.minEndpoint, flag: "--min-endpoint", range: counts,
                  help: "Fewest replicas of each planned component."),
-        .optionalInteger("prefill_min_endpoint", \.prefillMinEndpoint, flag: "--prefill-min-endpoint", range: positiveCounts,
+        .optionalInteger("prefill_min_endpoint", \.decision.prefillMinEndpoint, flag: "--prefill-min-endpoint", range: positiveCounts,
                          help: "Fewest prefill replicas (null: min_endpoint)."),
-        .optionalInteger("decode_min_endpoint", \.decodeMinEndpoint, flag: "--decode-min-endpoint", range: positiveCounts,
+        .optionalInteger("decode_min_endpoint", \.decision.decodeMinEndpoint, flag: "--decode-min-endpoint", range: positiveCounts,
                          help: "Fewest decode replicas (null: min_endpoint)."),
-        .integer("prefill_engine_num_gpu", \.prefillEngineNumGPU, flag: "--prefill-engine-num-gpu", range: 1...65_536,
+        .integer("prefill_engine_num_gpu", \.decision.prefillEngineNumGPU, flag: "--prefill-engine-num-gpu", range: 1...65_536,
                  nullKeepsDefault: true, help: "GPUs per prefill worker (null: the default, or the DGD's with kubernetes)."),
-        .integer("decode_engine_num_gpu", \.decodeEngineNumGPU, flag: "--decode-engine-num-gpu", range: 1...65_536,
+        .integer("decode_engine_num_gpu", \.decision.decodeEngineNumGPU, flag: "--decode-engine-num-gpu", range: 1...65_536,
                  nullKeepsDefault: true, help: "GPUs per decode worker (null: the default, or the DGD's with kubernetes)."),
-        .optionalText("load_predictor_warmup_trace", \.loadPredictorWarmupTrace, flag: "--load-predictor-warmup-trace",
+        .optionalText("load_predictor_warmup_trace", \.decision.loadPredictorWarmupTrace, flag: "--load-predictor-warmup-trace",
                       help: "Trace fed to the predictors before live data."),
         .text("mode", \.mode, flag: "--mode", allowed: PlannerMode.allCases.map(\.rawValue),
               help: "Components planned: disagg, prefill or decode (Dynamo's agg is not implemented)."),
     ]
-    + ProfileOptions.configFields.map { $0.lifted(\PlannerOptions.profileFlags) }
+    + ProfileOptions.configFields.map { $0.lifted(\PlannerOptions.decision.profileFlags) }
     + PredictorOptions.configFields.map { $0.lifted(\PlannerOptions.predictor) }
 }
 

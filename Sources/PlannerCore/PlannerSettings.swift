@@ -77,8 +77,10 @@ public struct PlannerSettings: Equatable, Sendable {
             try PlannerLimits.gpusPerEngine.check(prefillEngineGPUs, name: "--prefill-engine-num-gpu")
             try PlannerLimits.gpusPerEngine.check(decodeEngineGPUs, name: "--decode-engine-num-gpu")
             try PlannerLimits.gpuBudget.check(minGPUBudget, name: "--min-gpu-budget")
-            if let p = prefillMinEndpoint { try PlannerLimits.replicas.check(p, name: "--prefill-min-endpoint") }
-            if let d = decodeMinEndpoint { try PlannerLimits.replicas.check(d, name: "--decode-min-endpoint") }
+            // A per-role floor, when set, is at least one replica (unset means --min-endpoint).
+            let roleFloor = IntegerLimits(1...PlannerLimits.replicas.range.upperBound, unit: "replicas")
+            if let p = prefillMinEndpoint { try roleFloor.check(p, name: "--prefill-min-endpoint") }
+            if let d = decodeMinEndpoint { try roleFloor.check(d, name: "--decode-min-endpoint") }
         } catch let e as NumberOutOfRange {
             throw PlannerSettingsError(setting: e.name, message: "must be \(e.expected), got \(e.found)")
         }

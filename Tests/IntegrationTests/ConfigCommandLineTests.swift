@@ -60,7 +60,7 @@ final class ConfigCommandLineTests: XCTestCase {
             ("itl_ms: fast\n", "bad.yaml:1: itl_ms: expected a number, got a string"),
             ("min_endpoint: -2\n", "bad.yaml:1: min_endpoint: must be between 0 and"),
             ("mode: agg\n", "bad.yaml:1: mode: must be one of disagg, prefill, decode (got 'agg')"),
-            ("min_gpu_budget: 9\nmax_gpu_budget: 8\n", "--min-gpu-budget: must not exceed --max-gpu-budget"),
+            ("min_gpu_budget: 9\nmax_gpu_budget: 8\n", "--min-gpu-budget must not exceed --max-gpu-budget"),
             ("resolution: 1e300\n", "bad.yaml:1: resolution: expected an integer"),
             ("ttft: 1e19\n", "bad.yaml:1: ttft: must be greater than 0 and at most"),
         ]

@@ -24,6 +24,7 @@ final class ReadmeCommandTests: XCTestCase {
         "dryrun": Needs(),
         "predict": Needs(),
         "interpolate": Needs(),
+        "replay": Needs(),
         "run": Needs(etcd: true, prometheus: true, stopAfterSeconds: 4),
         "virtual-client": Needs(etcd: true, stopAfterSeconds: 3),
     ]

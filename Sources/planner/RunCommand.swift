@@ -62,6 +62,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Stop after this many intervals (0: run until SIGINT/SIGTERM).")
     var maxIntervals: Int = 0
 
+    @OptionGroup(title: "etcd credentials (--environment virtual)") var etcd: EtcdOptions
+
     func validate() throws {
         if metricReportingPrometheusPort < 0 || metricReportingPrometheusPort > 65535 {
             throw ValidationError("--metric-reporting-prometheus-port must be 0..65535 (got \(metricReportingPrometheusPort))")
@@ -130,14 +132,22 @@ struct RunCommand: AsyncParsableCommand {
     private func connect(settings: inout PlannerSettings, logger: Logger) async throws -> Setup {
         switch environment {
         case .virtual:
+            // One client: the decisions and the leader election share one token and one TLS setup.
+            let client = try etcd.client(logger: Logger(label: "planner.etcd"), warn: { logger.warning("\($0)") })
+            let keys = try VirtualConnectorKeys(namespace: namespace)
+            if let unavailable = try await client.checkAccess(prefix: keys.prefix) {
+                logger.warning("etcd not reachable yet (\(unavailable)); retrying every interval")
+            }
             var leader: LeaderElection?
             if leaderElection {
-                let client = EtcdClient(endpoints: try EtcdEndpoints.fromEnvironment(ProcessInfo.processInfo.environment))
                 let election = try LeaderElection(client: client, namespace: namespace, ttlSeconds: Int64(leaderTtl))
                 election.start()
                 leader = election
             }
-            return Setup(connector: try VirtualConnector(namespace: namespace, leaderElection: leader), leader: leader)
+            let connector = try VirtualConnector(client: client, namespace: namespace,
+                                                 timing: try VirtualConnectorTiming.fromEnvironment(),
+                                                 leaderElection: leader)
+            return Setup(connector: connector, leader: leader)
         case .kubernetes:
             var required: [ComponentType] = []
             if settings.mode.plansPrefill { required.append(.prefill) }

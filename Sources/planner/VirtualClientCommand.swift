@@ -1,6 +1,7 @@
 import ArgumentParser
 import Connectors
 import Foundation
+import Logging
 import PlannerCore
 
 struct VirtualClientCommand: AsyncParsableCommand {
@@ -13,7 +14,9 @@ struct VirtualClientCommand: AsyncParsableCommand {
         environment, and acknowledges the decision when the command exits 0. A failing command \
         is reported and its decision is not acknowledged. etcd endpoints come from ETCD_ENDPOINTS \
         (comma-separated, default http://localhost:2379); while etcd is unreachable the client \
-        reports it and retries.
+        reports it and retries. Credentials: the --etcd-* flags, or Dynamo's ETCD_AUTH_USERNAME \
+        and ETCD_AUTH_PASSWORD, else ETCD_AUTH_CA, ETCD_AUTH_CLIENT_CERT and ETCD_AUTH_CLIENT_KEY; \
+        a credential, certificate or permission problem ends the client with one error.
         """
     )
 
@@ -31,6 +34,8 @@ struct VirtualClientCommand: AsyncParsableCommand {
     @Option(help: "Seconds between attempts while etcd is unreachable.")
     var retryInterval: Double = 2
 
+    @OptionGroup(title: "etcd credentials") var etcd: EtcdOptions
+
     func validate() throws {
         guard retryInterval > 0, retryInterval.isFinite else {
             throw ValidationError("--retry-interval must be a positive number of seconds, got \(retryInterval)")
@@ -38,13 +43,16 @@ struct VirtualClientCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         let endpoints: EtcdEndpoints
         let client: VirtualConnectorClient
         do {
-            endpoints = try EtcdEndpoints.fromEnvironment()
             // One pass over the endpoints per attempt: this loop does the retrying, and reports each.
-            let etcd = EtcdClient(endpoints: endpoints, configuration: EtcdClientConfiguration(retryRounds: 1))
-            client = try VirtualConnectorClient(client: etcd, namespace: namespace)
+            let etcdClient = try etcd.client(configuration: EtcdClientConfiguration(retryRounds: 1),
+                                             logger: Logger(label: "planner.etcd"),
+                                             warn: { Self.report("virtual-client: warning: \($0)") })
+            endpoints = etcdClient.endpoints
+            client = try VirtualConnectorClient(client: etcdClient, namespace: namespace)
         } catch {
             throw VirtualClientError(message: "\(error)")
         }
@@ -67,6 +75,8 @@ struct VirtualClientCommand: AsyncParsableCommand {
                 }
                 try await client.wait()
             } catch let error as EtcdError {
+                // Wrong credentials, certificates or permissions stay wrong: one error, not a loop.
+                if error.isConfigurationProblem { throw VirtualClientError(message: "\(error)") }
                 Self.report("virtual-client: \(error); retrying in \(retryInterval) s")
                 try await Task.sleep(nanoseconds: UInt64(retryInterval * 1e9))
             }

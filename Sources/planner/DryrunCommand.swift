@@ -32,6 +32,9 @@ struct DryrunCommand: AsyncParsableCommand {
     @Option(help: "Write the series as JSON here.")
     var outputJson: String?
 
+    @Flag(help: "Drop intervals without requests and close the gaps, as Dynamo 1.0.2's dryrun does (its time axis compresses; default: empty intervals are kept as zeros).")
+    var skipEmptyIntervals = false
+
     func validate() throws {
         if startNumP < 0 { throw ValidationError("--start-num-p must be 0 or more (got \(startNumP))") }
         if startNumD < 0 { throw ValidationError("--start-num-d must be 0 or more (got \(startNumD))") }
@@ -49,7 +52,10 @@ struct DryrunCommand: AsyncParsableCommand {
 
         let profile = try ProfileLoader.load(directory: planner.profileFlags.profileResultsDir)
         let engine = try planner.decisionEngine(settings: settings, profile: profile)
-        let intervals = try TraceReader.extractIntervals(from: dataset, intervalSeconds: settings.intervalSeconds)
+        var intervals = try TraceReader.extractIntervals(from: dataset, intervalSeconds: settings.intervalSeconds)
+        if skipEmptyIntervals {
+            intervals = IntervalMetrics.droppingEmpty(intervals, intervalSeconds: settings.intervalSeconds)
+        }
 
         let warmup = planner.warmupHistory(intervalSeconds: settings.intervalSeconds, warn: warn)
         if let warning = settings.budgetBelowMinimumWarning { warn(warning) }

@@ -4,8 +4,8 @@
 #
 #   Tests/Goldens/reference/dryrun_mooncake_conversation_60_h200_{constant,kalman,arima}.json
 #       the bundled trace and profile, 60 s intervals, TTFT 600 ms, ITL 20 ms, 16 GPUs
-#   Tests/Goldens/reference/dryrun_idle_stretch_60_h200_{constant,kalman}_skip_empty.json
-#       a trace with 24 empty minutes, which Dynamo's dryrun drops (its time axis compresses):
+#   Tests/Goldens/reference/dryrun_idle_stretch_60_h200_skip_empty_{constant,kalman}.json
+#       a trace with 25 empty minutes of 70, which Dynamo's dryrun drops (its time axis compresses):
 #       what `planner dryrun --skip-empty-intervals` reproduces
 #
 # The planner's deliberate departures from these series are listed in docs/dynamo-compat.md.
@@ -22,5 +22,5 @@ for predictor in constant kalman arima; do
     run data/traces/mooncake_conversation.jsonl "$predictor" "$out/dryrun_mooncake_conversation_60_h200_$predictor.json"
 done
 for predictor in constant kalman; do
-    run Tests/Goldens/arima/traces/idle_stretch.jsonl "$predictor" "$out/dryrun_idle_stretch_60_h200_${predictor}_skip_empty.json"
+    run Tests/Goldens/arima/traces/idle_stretch.jsonl "$predictor" "$out/dryrun_idle_stretch_60_h200_skip_empty_$predictor.json"
 done

@@ -65,7 +65,7 @@ let package = Package(
         .executableTarget(
             name: "planner",
             dependencies: [
-                "PlannerCore", "PlannerIO", "Connectors",
+                "PlannerNumerics", "PlannerCore", "PlannerIO", "Connectors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -79,13 +79,15 @@ let package = Package(
             ],
             path: "Benchmarks"
         ),
+        // Finds the programs tests run as peers on PATH; a missing one skips, or fails under CI=true.
+        .target(name: "TestPeers", path: "Tests/TestPeers"),
         .testTarget(name: "NumericsTests", dependencies: ["PlannerNumerics", "CNumerics"]),
         .testTarget(name: "PlannerCoreTests", dependencies: ["PlannerCore", "PlannerIO"]),
-        .testTarget(name: "PlannerIOTests", dependencies: ["PlannerIO", "PlannerCore"]),
+        .testTarget(name: "PlannerIOTests", dependencies: ["PlannerIO", "PlannerCore", "TestPeers"]),
         .testTarget(
             name: "ConnectorsTests",
             dependencies: [
-                "Connectors", "PlannerCore",
+                "Connectors", "PlannerCore", "TestPeers",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -94,7 +96,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "Connectors", "PlannerCore", "PlannerIO",
+                "Connectors", "PlannerCore", "PlannerIO", "TestPeers",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -26,7 +26,7 @@
 
 size_t cn_arima_workspace_size(int n) {
     if (n < 1) n = 1;
-    return (size_t)48 * (size_t)n + 128 + cn_lbfgs_workspace_size(CN_ARIMA_MAX_PARAMS, 10);
+    return (size_t)48 * (size_t)n + 128 + cn_lbfgs_workspace_size(CN_ARIMA_MAX_PARAMS, CN_ARIMA_LBFGS_MEMORY);
 }
 
 int cn_arima_order_valid(cn_arima_order o) {

@@ -3,24 +3,19 @@
 #include <float.h>
 #include <math.h>
 #include <string.h>
-#include <lapacke.h>
 #include "cnumerics.h"
 #include "arima_internal.h"
+#include "lstsq_internal.h"
 
 /* Minimum-norm least squares of the rows×cols column-major X against Y (as
- * numpy's pinv(X)·Y); writes cols coefficients to beta. X and Y are clobbered. */
-static int least_squares(int rows, int cols, double *X, double *Y, double *beta) {
+ * numpy's pinv(X)·Y, numpy's default cut-off max(rows, cols)·ε); writes cols
+ * coefficients to beta. X is clobbered. Not LAPACK's dgelsd: its last bits
+ * depend on OpenBLAS's kernel, and the fit amplifies them (lstsq_internal.h). */
+static int least_squares(int rows, int cols, double *X, const double *Y, double *beta) {
     if (cols == 0) return CN_OK;
     if (rows <= 0) { for (int j = 0; j < cols; j++) beta[j] = 0.0; return CN_OK; }
-    double s[CN_ARIMA_MAX_PARAMS * 3];
-    lapack_int rank;
-    int ldb = rows > cols ? rows : cols;
     double rcond = (rows > cols ? rows : cols) * DBL_EPSILON;
-    /* Y has room for ldb entries: callers allocate max(rows, cols). */
-    lapack_int info = LAPACKE_dgelsd(LAPACK_COL_MAJOR, rows, cols, 1, X, rows, Y, ldb, s, rcond, &rank);
-    if (info != 0) return CN_ERR_LAPACK;
-    for (int j = 0; j < cols; j++) beta[j] = Y[j];
-    return CN_OK;
+    return cn_small_lstsq(rows, cols, X, Y, rcond, beta);
 }
 
 static double mean_of(const double *v, int n) { double s = 0; for (int i = 0; i < n; i++) s += v[i]; return s / n; }
@@ -47,7 +42,7 @@ static int css(const double *w, int N, int n, cn_arima_order o, double *params, 
         if (q > 0) {
             int rows = N - k;
             for (int j = 0; j < k; j++) for (int t = 0; t < rows; t++) X[t + j * rows] = w[k + t - j - 1];
-            for (int t = 0; t < N; t++) Y[t] = t < rows ? w[k + t] : 0.0;
+            for (int t = 0; t < rows; t++) Y[t] = w[k + t];
             double ar[2 * CN_ARIMA_MAX_Q];
             int st = least_squares(rows, k, X, Y, ar);
             if (st) return st;
@@ -66,12 +61,9 @@ static int css(const double *w, int N, int n, cn_arima_order o, double *params, 
                 for (int j = 1; j <= q; j++) { int ri = tt - k - j; Xc[t + (col++) * rows] = ri >= 0 ? res[ri] : 0.0; }
                 Y[t] = w[tt];
             }
-            for (int t = rows; t < ncoef; t++) Y[t] = 0.0;
             double *Xcopy = Y + (rows > ncoef ? rows : ncoef);
             memcpy(Xcopy, Xc, sizeof(double) * (size_t)rows * ncoef);
-            double *Ycopy = Xcopy + (size_t)rows * ncoef;
-            memcpy(Ycopy, Y, sizeof(double) * (size_t)(rows > ncoef ? rows : ncoef));
-            int st = least_squares(rows, ncoef, Xcopy, Ycopy, coef);
+            int st = least_squares(rows, ncoef, Xcopy, Y, coef);
             if (st) return st;
             /* statsmodels: mean of residuals[q:]² when there are more than max(1, q), else var(w). */
             if (rows > (q > 1 ? q : 1)) {
@@ -143,7 +135,17 @@ static int objective(void *context, int k, const double *x, double *f, double *g
 
 int cn_arima_fit(const double *y, int n, cn_arima_order o, const double *start, int max_iterations,
                  cn_arima_fit_result *result, double *work, size_t work_size) {
-    if (!y || !result || !cn_arima_order_valid(o) || max_iterations < 0) return CN_ERR_ARGUMENT;
+    if (max_iterations < 0) return CN_ERR_ARGUMENT;
+    cn_lbfgs_params lp;
+    cn_lbfgs_params_init(&lp);
+    lp.max_iterations = max_iterations;
+    return cn_arima_fit_lbfgs(y, n, o, start, &lp, result, work, work_size);
+}
+
+int cn_arima_fit_lbfgs(const double *y, int n, cn_arima_order o, const double *start, const cn_lbfgs_params *stop,
+                       cn_arima_fit_result *result, double *work, size_t work_size) {
+    if (!y || !result || !stop || !cn_arima_order_valid(o)) return CN_ERR_ARGUMENT;
+    if (stop->max_iterations < 0 || stop->memory < 1 || stop->memory > CN_ARIMA_LBFGS_MEMORY) return CN_ERR_ARGUMENT;
     if (work_size < cn_arima_workspace_size(n)) return CN_ERR_WORKSPACE;
     for (int i = 0; i < n; i++) if (!isfinite(y[i])) return CN_ERR_NONFINITE;
     int N = cn_arima_difference(y, n, o.d, work);
@@ -155,18 +157,16 @@ int cn_arima_fit(const double *y, int n, cn_arima_order o, const double *start, 
     cn_arima_untransform(o, th0, x);
     for (int i = 0; i < k; i++) if (!isfinite(x[i])) return CN_ERR_NONFINITE;
     fit_ctx ctx = { work, N, n, o };
-    cn_lbfgs_params lp;
-    cn_lbfgs_params_init(&lp);
-    lp.max_iterations = max_iterations;
     cn_lbfgs_result lr;
     double *lw = work + n;
     size_t lsize = work_size - (size_t)n;
-    int st = cn_lbfgs_minimize(k, x, NULL, NULL, objective, &ctx, &lp, lw, lsize, &lr);
+    int st = cn_lbfgs_minimize(k, x, NULL, NULL, objective, &ctx, stop, lw, lsize, &lr);
     if (st) return st;
     cn_arima_transform(o, x, result->params);
     st = cn_arima_loglike_diff(work, N, o, result->params, &result->loglike, NULL);
     if (st) return st;
     result->aic = -2.0 * result->loglike + 2.0 * k;
     result->iterations = lr.iterations;
+    result->converged = lr.converged;
     return CN_OK;
 }

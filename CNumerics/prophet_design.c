@@ -2,7 +2,7 @@
  * seasonalities, design matrix) and forecasting, after prophet 1.5's
  * forecaster.py; the optimiser lives in prophet_fit.c. */
 #include "prophet_internal.h"
-#include <cblas.h>
+#include "dot_internal.h"
 #include <math.h>
 
 #define SECONDS_PER_DAY 86400.0
@@ -153,11 +153,20 @@ int cn_prophet_fit(int n, const double *ds, const double *y, const cn_prophet_pa
             for (int l = 0; l < pb.K; l++) Z[(size_t)(2 + pb.S + l) * rows + i] = row[l];
         }
     }
-    cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, pb.pl, rows, 1.0, Z, rows, 0.0, G, pb.pl);
-    for (int c = 0; c < pb.pl; c++) /* mirror into the lower triangle: the optimiser reads whole columns */
-        for (int r = c + 1; r < pb.pl; r++) G[(size_t)c * pb.pl + r] = G[(size_t)r * pb.pl + c];
-    cblas_dgemv(CblasColMajor, CblasTrans, rows, pb.pl, 1.0, Z, rows, ys, 1, 0.0, b, 1);
-    pb.yy = cblas_ddot(rows, ys, 1, ys, 1);
+    /* G = ZᵀZ, b = Zᵀy, yy = yᵀy in plain loops, not dsyrk/dgemv/ddot: the
+     * order of OpenBLAS's sums follows its CPU kernel, and the optimiser
+     * carried that last bit to 1e-8 of a forecast. G is symmetric in full
+     * (the optimiser reads whole columns). */
+    for (int c = 0; c < pb.pl; c++) {
+        const double *zc = Z + (size_t)c * rows;
+        for (int r = 0; r <= c; r++) {
+            double g = cn_dot_in_order(rows, Z + (size_t)r * rows, zc);
+            G[(size_t)c * pb.pl + r] = g;
+            G[(size_t)r * pb.pl + c] = g;
+        }
+        b[c] = cn_dot_in_order(rows, zc, ys);
+    }
+    pb.yy = cn_dot_in_order(rows, ys, ys);
     double sp = params->seasonality_prior_scale;
     for (int j = 0; j < pb.pl; j++) prior[j] = j < 2 ? 1.0 / 25.0 : (j < 2 + pb.S ? 0.0 : 1.0 / (sp * sp));
 

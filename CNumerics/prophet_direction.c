@@ -11,12 +11,16 @@
  * which needs only the (few) negative eigenpairs. We reduce H to tridiagonal
  * T = Qᵀ H Q once (Householder, plain loops: LAPACK's dsytrd spends more on
  * level-2 BLAS call overhead than on flops at this size), and solve on T with
- * LAPACK's tridiagonal routines: dsterf for the eigenvalues, dstein for the
- * vectors of the negative ones, dgtsv for T⁻¹ (Qᵀ g).
+ * LAPACK's tridiagonal routines: dsterf for the eigenvalues, dgtsv for
+ * T⁻¹ (Qᵀ g). The vectors of the negative eigenvalues come from our own
+ * inverse iteration below, not dstein: dstein's level-1 BLAS (dnrm2, dasum,
+ * daxpy) rounds by OpenBLAS's CPU kernel, and Prophet's fit carried that to
+ * 1e-8 of a forecast. dsterf and dgtsv call no BLAS.
  */
 #include "prophet_internal.h"
 #include <lapacke.h>
 #include <math.h>
+#include <stdint.h>
 
 size_t cn_prophet_direction_workspace(int P) {
     return (size_t)P * (size_t)P + 23 * (size_t)P;
@@ -100,6 +104,75 @@ static int cholesky_solve(int P, const double *A, const double *g, double *dir, 
     return 0;
 }
 
+/* Eigenvector of the symmetric tridiagonal block (diagonal d, off-diagonal e,
+ * size n) for its eigenvalue lambda, by three steps of inverse iteration on
+ * T − λI factored with partial pivoting (a zero pivot becomes tol, as LAPACK's
+ * dlagtf does), orthogonal to the `nprev` vectors in prev (leading dimension
+ * ld) whose eigenvalues lie within 1e-3·‖T‖ (dstein's cluster rule). The start
+ * vector is a fixed pseudo-random one, so the result has the same bits on
+ * every CPU. scratch holds 6n doubles. */
+static void inverse_iteration(int n, const double *d, const double *e, double lambda, double tnorm,
+                              const double *prev, const double *prev_lambda, int nprev, int ld,
+                              double *v, double *scratch) {
+    double *dl = scratch, *dd = dl + n, *du = dd + n, *du2 = du + n, *swapped = du2 + n, *b = swapped + n;
+    double tol = fmax(tnorm, 1e-300) * 1e-16 * n;
+    for (int i = 0; i < n; i++) {
+        dd[i] = d[i] - lambda;
+        dl[i] = du[i] = i + 1 < n ? e[i] : 0.0;
+        du2[i] = 0.0;
+        swapped[i] = 0.0;
+    }
+    for (int i = 0; i + 1 < n; i++) {
+        if (fabs(dd[i]) >= fabs(dl[i])) {
+            if (dd[i] == 0.0) dd[i] = tol;
+            double f = dl[i] / dd[i];
+            dl[i] = f;
+            dd[i + 1] -= f * du[i];
+        } else {
+            double f = dd[i] / dl[i], upper = du[i];
+            swapped[i] = 1.0;
+            dd[i] = dl[i];
+            dl[i] = f;
+            du[i] = dd[i + 1];
+            dd[i + 1] = upper - f * dd[i + 1];
+            if (i + 2 < n) { du2[i] = du[i + 1]; du[i + 1] = -f * du[i + 1]; }
+        }
+    }
+    if (dd[n - 1] == 0.0) dd[n - 1] = tol;
+    uint32_t seed = 2463534242u;
+    for (int i = 0; i < n; i++) {
+        seed ^= seed << 13; seed ^= seed >> 17; seed ^= seed << 5;   /* xorshift32 */
+        v[i] = (double)seed / 4294967296.0 - 0.5;
+    }
+    for (int step = 0; step < 3; step++) {
+        for (int i = 0; i < n; i++) b[i] = v[i];
+        for (int i = 0; i + 1 < n; i++) {
+            if (swapped[i] != 0.0) { double t = b[i]; b[i] = b[i + 1]; b[i + 1] = t; }
+            b[i + 1] -= dl[i] * b[i];
+        }
+        for (int i = n - 1; i >= 0; i--) {
+            double s = b[i];
+            if (i + 1 < n) s -= du[i] * v[i + 1];
+            if (i + 2 < n) s -= du2[i] * v[i + 2];
+            v[i] = s / dd[i];
+        }
+        for (int k = 0; k < nprev; k++) {
+            if (fabs(prev_lambda[k] - lambda) > 1e-3 * tnorm) continue;
+            const double *q = prev + (size_t)k * ld;
+            double c = 0;
+            for (int i = 0; i < n; i++) c += q[i] * v[i];
+            for (int i = 0; i < n; i++) v[i] -= c * q[i];
+        }
+        double scale = 0;
+        for (int i = 0; i < n; i++) scale = fmax(scale, fabs(v[i]));
+        if (!(scale > 0) || !isfinite(scale)) break;
+        double norm = 0;
+        for (int i = 0; i < n; i++) { v[i] /= scale; norm += v[i] * v[i]; }
+        norm = sqrt(norm);
+        for (int i = 0; i < n; i++) v[i] /= norm;
+    }
+}
+
 /* Applies H_j = I − β v vᵀ (v from tridiagonalize) to u[j+1..]. */
 static void reflect(int P, const double *A, const double *beta, int j, double *u) {
     if (beta[j] == 0) return;
@@ -114,11 +187,7 @@ static void reflect(int P, const double *A, const double *beta, int j, double *u
 int cn_prophet_abs_solve(int P, double *A, const double *g, double *dir, double *work, size_t work_size) {
     if (work_size < cn_prophet_direction_workspace(P)) return CN_ERR_WORKSPACE;
     double *d = work, *e = d + P, *beta = e + P, *h = beta + P, *u = h + P, *w = u + P;
-    double *dl = w + P, *dd = dl + P, *du = dd + P, *ebz = du + P, *zwork = ebz + 4 * (size_t)P;
-    double *ints = zwork + 5 * (size_t)P, *Z = ints + 5 * (size_t)P;
-    /* 5P ints (LAPACK's integer scratch) in the room of 5P doubles */
-    lapack_int *iblock = (lapack_int *)(void *)ints, *isplit = iblock + P, *iwork = isplit + P;
-    (void)ebz;
+    double *dl = w + P, *dd = dl + P, *du = dd + P, *scratch = du + P, *Z = scratch + 14 * (size_t)P;
     for (int c = 0; c < P; c++) /* full symmetric from the upper triangle */
         for (int r = c + 1; r < P; r++) A[(size_t)c * P + r] = A[(size_t)r * P + c];
     for (int i = 0; i < P; i++) {
@@ -143,9 +212,9 @@ int cn_prophet_abs_solve(int P, double *A, const double *g, double *dir, double 
     if (info != 0) return CN_ERR_SINGULAR;
 
     /* The negative eigenvalues of T, block by block (T splits where an e is exactly 0):
-     * dsterf's root-free QL gives all of a block's eigenvalues in O(size²), far
-     * cheaper than bisection; dstein wants them grouped by block, ascending. */
-    lapack_int m = 0, blocks = 0;
+     * dsterf's root-free QL gives all of a block's eigenvalues in O(size²); each
+     * negative one gets its vector by inverse iteration within its block. */
+    int m = 0;
     for (int start = 0; start < P;) {
         int end = start;
         while (end + 1 < P && e[end] != 0) end++;
@@ -153,24 +222,25 @@ int cn_prophet_abs_solve(int P, double *A, const double *g, double *dir, double 
         for (int i = 0; i < size; i++) { dd[i] = d[start + i]; dl[i] = i + 1 < size ? e[start + i] : 0; }
         info = LAPACKE_dsterf_work(size, dd, dl);
         if (info != 0) return CN_ERR_NO_CONVERGENCE;
-        blocks++;
-        for (int i = 0; i < size && dd[i] < 0; i++) { w[m] = dd[i]; iblock[m] = blocks; m++; }
-        isplit[blocks - 1] = end + 1;
+        double tnorm = 0;   /* ‖T_block‖₁ */
+        for (int i = 0; i < size; i++)
+            tnorm = fmax(tnorm, fabs(d[start + i]) + (i > 0 ? fabs(e[start + i - 1]) : 0) + (i + 1 < size ? fabs(e[start + i]) : 0));
+        int first = m;
+        for (int i = 0; i < size && dd[i] < 0; i++) w[m++] = dd[i];
+        for (int k = first; k < m; k++) {
+            double *v = Z + (size_t)k * P;
+            for (int i = 0; i < P; i++) v[i] = 0;
+            inverse_iteration(size, d + start, e + start, w[k], tnorm, Z + (size_t)first * P + start, w + first,
+                              k - first, P, v + start, scratch);
+        }
         start = end + 1;
     }
-    if (m > 0) {
-        lapack_int *ifail = iwork + P;
-        info = LAPACKE_dstein_work(LAPACK_COL_MAJOR, P, d, e, m, w, iblock, isplit, Z, P, zwork,
-                                   iwork, ifail);
-        if (info < 0) return CN_ERR_LAPACK;
-        for (int k = 0; k < m; k++) {
-            if (!(w[k] < 0)) continue;
-            const double *v = Z + (size_t)k * P;
-            double vh = 0;
-            for (int i = 0; i < P; i++) vh += v[i] * h[i];
-            double c = 2 * vh / w[k];
-            for (int i = 0; i < P; i++) u[i] -= c * v[i];
-        }
+    for (int k = 0; k < m; k++) {
+        const double *v = Z + (size_t)k * P;
+        double vh = 0;
+        for (int i = 0; i < P; i++) vh += v[i] * h[i];
+        double c = 2 * vh / w[k];
+        for (int i = 0; i < P; i++) u[i] -= c * v[i];
     }
     for (int j = P - 3; j >= 0; j--) reflect(P, A, beta, j, u);   /* dir = Q u */
     for (int i = 0; i < P; i++) {

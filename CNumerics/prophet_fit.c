@@ -16,7 +16,7 @@
  * evaluation costs O(pl²) whatever the history length.
  */
 #include "prophet_internal.h"
-#include <cblas.h>
+#include <string.h>
 #include <math.h>
 
 #define FD_EPSILON 1e-3
@@ -194,7 +194,7 @@ int cn_prophet_newton(const prophet_problem *pb, const cn_prophet_params *params
         }
         if (moved) for (int j = 0; j < P; j++) xn[j] = x[j] - step * dir[j];
         if (!moved) break;
-        cblas_dcopy(P, xn, 1, x, 1);
+        memcpy(x, xn, sizeof(double) * (size_t)P);
         f = cn_prophet_objective(pb, x, w, &rss);
         /* cmdstan's first comparison is against lp__ with its constants, so it never stops at once */
         if (it > 0 && fabs(f - last) <= STOP_CHANGE) { it++; break; }

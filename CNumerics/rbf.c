@@ -5,21 +5,60 @@
  * interpolating exactly. The coordinates are first mapped to the unit square
  * (KV usage and context length differ by four orders of magnitude, and the
  * kernel matrix would otherwise be hopelessly conditioned). The saddle-point
- * system [K P; P^T 0] is symmetric indefinite: LAPACK dsysv (Bunch–Kaufman).
+ * system [K P; P^T 0] is symmetric indefinite; it is solved by Gaussian
+ * elimination with partial pivoting in plain loops rather than LAPACK's dsysv,
+ * whose last bits (1e-9 of the interpolated grid) followed OpenBLAS's CPU
+ * kernel. The updates are element-wise (no reordered sums), so the result is
+ * the same on every CPU.
  * Unlike Clough–Tocher it continues smoothly past the convex hull.
  */
 #include "cnumerics.h"
-#include <lapacke.h>
 #include <math.h>
-
-#define TPS_NB 64 /* dsysv block size the workspace is sized for */
 
 static inline double tps_phi(double r2) { return r2 > 0 ? 0.5 * r2 * log(r2) : 0.0; } /* r^2 log r */
 
 size_t cn_tps_workspace(int n, int nvalues) {
     if (n < 0 || nvalues < 0) return 0;
     size_t m = (size_t)n + 3;
-    return m * m /* matrix */ + m * (size_t)nvalues /* rhs */ + m /* ipiv, as doubles */ + m * TPS_NB + 2 * (size_t)n;
+    return m * m /* matrix */ + m * (size_t)nvalues /* rhs */ + 2 * (size_t)n;
+}
+
+/* Solves A X = B for the m×m column-major A and m×nrhs B in place (A is
+ * overwritten by its factors). CN_ERR_SINGULAR on an exactly zero pivot. */
+static int solve_partial_pivoting(int m, double *A, int nrhs, double *B) {
+    for (int k = 0; k < m; k++) {
+        int piv = k;
+        double best = fabs(A[(size_t)k * m + k]);
+        for (int i = k + 1; i < m; i++) {
+            double a = fabs(A[(size_t)k * m + i]);
+            if (a > best) { best = a; piv = i; }
+        }
+        if (!(best > 0)) return CN_ERR_SINGULAR;
+        if (piv != k) {
+            for (int j = 0; j < m; j++) { double t = A[(size_t)j * m + k]; A[(size_t)j * m + k] = A[(size_t)j * m + piv]; A[(size_t)j * m + piv] = t; }
+            for (int j = 0; j < nrhs; j++) { double t = B[(size_t)j * m + k]; B[(size_t)j * m + k] = B[(size_t)j * m + piv]; B[(size_t)j * m + piv] = t; }
+        }
+        double *ck = A + (size_t)k * m, pivot = ck[k];
+        for (int i = k + 1; i < m; i++) ck[i] /= pivot;
+        for (int j = k + 1; j < m; j++) {
+            double *cj = A + (size_t)j * m, akj = cj[k];
+            if (akj != 0) for (int i = k + 1; i < m; i++) cj[i] -= ck[i] * akj;
+        }
+        for (int j = 0; j < nrhs; j++) {
+            double *bj = B + (size_t)j * m, bk = bj[k];
+            if (bk != 0) for (int i = k + 1; i < m; i++) bj[i] -= ck[i] * bk;
+        }
+    }
+    for (int j = 0; j < nrhs; j++) {
+        double *bj = B + (size_t)j * m;
+        for (int k = m - 1; k >= 0; k--) {
+            const double *ck = A + (size_t)k * m;
+            bj[k] /= ck[k];
+            double bk = bj[k];
+            if (bk != 0) for (int i = 0; i < k; i++) bj[i] -= ck[i] * bk;
+        }
+    }
+    return CN_OK;
 }
 
 int cn_tps_grid(int n, const double *x, const double *y, int nvalues, const double *f, int ldf,
@@ -36,8 +75,8 @@ int cn_tps_grid(int n, const double *x, const double *y, int nvalues, const doub
     if (!(x1 > x0) || !(y1 > y0)) return CN_ERR_DEGENERATE;
     double sx = 1.0 / (x1 - x0), sy = 1.0 / (y1 - y0);
     int m = n + 3;
-    double *A = work, *B = A + (size_t)m * m, *piv = B + (size_t)m * nvalues, *wk = piv + m;
-    double *u = wk + (size_t)m * TPS_NB, *v = u + n;
+    double *A = work, *B = A + (size_t)m * m;
+    double *u = B + (size_t)m * nvalues, *v = u + n;
     for (int i = 0; i < n; i++) { u[i] = (x[i] - x0) * sx; v[i] = (y[i] - y0) * sy; }
     for (int j = 0; j < m; j++)
         for (int i = 0; i < m; i++) {
@@ -53,10 +92,8 @@ int cn_tps_grid(int n, const double *x, const double *y, int nvalues, const doub
         }
     for (int s = 0; s < nvalues; s++)
         for (int i = 0; i < m; i++) B[(size_t)s * m + i] = i < n ? f[(size_t)s * ldf + i] : 0.0;
-    lapack_int *ipiv = (lapack_int *)piv; /* m lapack_ints fit in m doubles */
-    lapack_int info = LAPACKE_dsysv_work(LAPACK_COL_MAJOR, 'L', m, nvalues, A, m, ipiv, B, m, wk, (lapack_int)m * TPS_NB);
-    if (info > 0) return CN_ERR_SINGULAR;
-    if (info < 0) return CN_ERR_LAPACK;
+    int st = solve_partial_pivoting(m, A, nvalues, B);
+    if (st) return st;
     size_t cells = (size_t)nx * ny;
     for (int j = 0; j < ny; j++) {
         double qv = (yi[j] - y0) * sy;

@@ -21,7 +21,11 @@ typedef struct cn_arima_fit_result {
     double loglike;
     double aic;
     int iterations;
+    int converged;          /**< 1 when L-BFGS met a tolerance, 0 when it stopped at a limit */
 } cn_arima_fit_result;
+
+/** Most L-BFGS corrections cn_arima_fit_lbfgs accepts (the workspace is sized for it). */
+#define CN_ARIMA_LBFGS_MEMORY 10
 
 /** Doubles of workspace every routine below needs for a series of n points. */
 size_t cn_arima_workspace_size(int n);
@@ -36,12 +40,21 @@ int cn_arima_start_params(const double *y, int n, cn_arima_order order, double *
 
 /**
  * Maximum likelihood by L-BFGS over statsmodels' unconstrained parameters,
- * objective -llf/n, score = complex-step gradient times the forward-difference
- * Jacobian of the transformation (as statsmodels computes it). `start` may be
- * NULL (start_params above).
+ * objective -llf/n, gradient by forward differences with absolute step 1e-5
+ * (statsmodels 0.15 hands scipy approx_grad=True), scipy's default stop with
+ * at most max_iterations iterations. `start` may be NULL (start_params above).
  */
 int cn_arima_fit(const double *y, int n, cn_arima_order order, const double *start, int max_iterations,
                  cn_arima_fit_result *result, double *work, size_t work_size);
+
+/**
+ * cn_arima_fit with the whole L-BFGS stop given (memory ≤ CN_ARIMA_LBFGS_MEMORY,
+ * iteration and evaluation limits, factr, pgtol): a stricter stop than
+ * scipy's defaults finds the optimum itself rather than the point where a
+ * 50-iteration budget ran out on a flat likelihood.
+ */
+int cn_arima_fit_lbfgs(const double *y, int n, cn_arima_order order, const double *start, const cn_lbfgs_params *stop,
+                       cn_arima_fit_result *result, double *work, size_t work_size);
 
 /** One-step-ahead forecast of the level y[n]. */
 int cn_arima_forecast(const double *y, int n, cn_arima_order order, const double *params,

@@ -74,6 +74,27 @@ public struct ARIMAModel: Sendable, Equatable {
         return with(fit: fit)
     }
 
+    /// Fits this order from statsmodels' start parameters with a stricter stop
+    /// than scipy's (factr 10, pgtol 1e-10, at most `maxIterations`): the
+    /// optimum itself, where `fit` may end wherever its 50 iterations run out
+    /// on a flat likelihood. `converged` is false when a limit or a failed
+    /// line search ended it (as on a likelihood that keeps rising towards the
+    /// invertibility boundary).
+    public func fitToOptimum(_ series: [Double], maxIterations: Int = 1000) throws -> (model: ARIMAModel, converged: Bool) {
+        var fit = cn_arima_fit_result()
+        var stop = cn_lbfgs_params()
+        cn_lbfgs_params_init(&stop)
+        stop.max_iterations = Int32(clamping: maxIterations)
+        stop.factr = 10
+        stop.pgtol = 1e-10
+        var fresh = self
+        fresh.parameters = []
+        try fresh.call("cn_arima_fit_lbfgs", series, parameters: .ignored) { y, n, order, _, w, size in
+            cn_arima_fit_lbfgs(y, n, order, nil, &stop, &fit, w, size)
+        }
+        return (fresh.with(fit: fit), fit.converged != 0)
+    }
+
     /// One-step-ahead forecast of the level after `series`.
     public func forecast(after series: [Double]) throws -> Double {
         var value = 0.0

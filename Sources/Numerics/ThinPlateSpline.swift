@@ -1,7 +1,8 @@
 import CNumerics
 
 /// Thin-plate-spline radial-basis interpolant (with a linear polynomial part),
-/// solved in the C core through LAPACK `dsysv` on coordinates mapped to the
+/// solved in the C core (Gaussian elimination with partial pivoting, the same
+/// bits on every CPU) on coordinates mapped to the
 /// unit square. Exact at the samples and smooth everywhere, including past the
 /// convex hull where Clough–Tocher has no value and griddata falls back to the
 /// nearest sample. Matches scipy's `RBFInterpolator(kernel="thin_plate_spline")`

@@ -14,9 +14,11 @@ struct VirtualClientCommand: AsyncParsableCommand {
         environment, and acknowledges the decision when the command exits 0. A failing command \
         is reported and its decision is not acknowledged. etcd endpoints come from ETCD_ENDPOINTS \
         (comma-separated, default http://localhost:2379); while etcd is unreachable the client \
-        reports it and retries. Credentials: the --etcd-* flags, or Dynamo's ETCD_AUTH_USERNAME \
-        and ETCD_AUTH_PASSWORD, else ETCD_AUTH_CA, ETCD_AUTH_CLIENT_CERT and ETCD_AUTH_CLIENT_KEY; \
-        a credential, certificate or permission problem ends the client with one error.
+        reports it and retries. SIGINT/SIGTERM end it with status 0 (a decision whose command is \
+        still running stays unacknowledged). Credentials: the --etcd-* flags, or Dynamo's \
+        ETCD_AUTH_USERNAME and ETCD_AUTH_PASSWORD, else ETCD_AUTH_CA, ETCD_AUTH_CLIENT_CERT and \
+        ETCD_AUTH_CLIENT_KEY; a credential, certificate or permission problem ends the client with \
+        one error.
         """
     )
 
@@ -59,6 +61,11 @@ struct VirtualClientCommand: AsyncParsableCommand {
         // Line-buffered stdout: an orchestrator reading our output through a pipe sees each
         // decision as it happens.
         setvbuf(stdout, nil, _IOLBF, 0)
+        let signals = RunCommand.onTerminationSignals {
+            Self.report("virtual-client: stopped by signal")
+            Foundation.exit(0)
+        }
+        defer { signals.forEach { $0.cancel() } }
         print("virtual-client: watching \(client.keys.prefix) on \(endpoints)")
         var failedDecision: Int?
         while true {

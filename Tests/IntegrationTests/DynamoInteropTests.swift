@@ -40,7 +40,7 @@ final class DynamoInteropTests: XCTestCase {
         let security: EtcdSecurity
         switch setup {
         case .plain:
-            try requirePeer(EtcdProcess.isInstalled, "etcd is not installed at \(EtcdProcess.executable)")
+            try EtcdProcess.requireInstalled()
             etcd = try await EtcdProcess.startSingle()
             addTeardownBlock { etcd.kill() }
             security = .none
@@ -111,7 +111,7 @@ final class DynamoInteropTests: XCTestCase {
     private func runToDynamoClient(_ setup: Setup) async throws {
         let python = try DynamoRuntime.requirePython()
         try PlannerProcess.requireExecutable()
-        try requirePeer(PrometheusProcess.isInstalled, "Prometheus is not installed")
+        try PrometheusProcess.requireInstalled()
         let (etcd, baseEnvironment, security) = try await start(setup)
         // Quiet, busy, quiet: the planner scales up, then down.
         let frontend = TestFrontend(requests: TestFrontend.phases([(30, 2), (60, 60), (60, 2)], isl: 3000, osl: 300),

@@ -43,7 +43,8 @@ final class EndToEndLivePlannerTests: XCTestCase {
     }
 
     func testReplicasFollowTheReplayedLoadAndPlannerMetricsAreScraped() async throws {
-        try XCTSkipUnless(PrometheusProcess.isInstalled && EtcdProcess.isInstalled, "needs Debian's prometheus and etcd")
+        try PrometheusProcess.requireInstalled()
+        try EtcdProcess.requireInstalled()
         let namespace = "e2e-\(UUID().uuidString.prefix(6).lowercased())"
         let model = "Llama-3.1-8B"
         let intervalSeconds = 3

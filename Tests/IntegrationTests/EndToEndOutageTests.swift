@@ -19,7 +19,8 @@ final class EndToEndOutageTests: XCTestCase {
     }
 
     func testEtcdAndPrometheusOutagesAreSkippedAndRecovered() async throws {
-        try XCTSkipUnless(PrometheusProcess.isInstalled && EtcdProcess.isInstalled, "needs Debian's prometheus and etcd")
+        try PrometheusProcess.requireInstalled()
+        try EtcdProcess.requireInstalled()
         let namespace = "outage-\(UUID().uuidString.prefix(6).lowercased())"
         // A load that keeps changing, so decisions after the outages differ from before.
         let requests = TestFrontend.phases([(4, 5), (4, 20), (4, 40), (4, 80), (4, 160), (4, 80), (4, 40), (4, 20), (30, 10)],

@@ -27,8 +27,9 @@ final class EndToEndRunCommandTests: XCTestCase {
     static var binary: URL { LivePlannerTests.root.appendingPathComponent(".build/debug/planner") }
 
     func testRunCommandDecidesIntoEtcdServesMetricsAndStopsOnSIGTERM() async throws {
-        try XCTSkipUnless(PrometheusProcess.isInstalled && EtcdProcess.isInstalled, "needs Debian's prometheus and etcd")
-        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: Self.binary.path), "planner is not built at \(Self.binary.path)")
+        try PrometheusProcess.requireInstalled()
+        try EtcdProcess.requireInstalled()
+        try PlannerProcess.requireExecutable()
         let namespace = "cli-\(UUID().uuidString.prefix(6).lowercased())"
         let f = TestFrontend(requests: TestFrontend.phases([(300, 50)], isl: 2000, osl: 200), model: "Qwen-32B",
                              namespace: namespace, speedup: 1)

@@ -70,7 +70,7 @@ final class EtcdMutualTLSTests: XCTestCase {
 
     func testCertificateForAnotherHostFailsHostnameVerification() async throws {
         let c = try TestCertificates(for: self)
-        try requirePeer(EtcdProcess.isInstalled, "etcd is not installed at \(EtcdProcess.executable)")
+        try EtcdProcess.requireInstalled()
         let members = try await EtcdProcess.startCluster(
             size: 1, scheme: "https",
             extraArguments: ["--client-cert-auth", "--trusted-ca-file", c.caFile,

@@ -14,7 +14,7 @@ final class PrometheusScrapeTests: XCTestCase {
     }
 
     func testIntervalAveragesFromARealPrometheus() async throws {
-        try XCTSkipUnless(PrometheusProcess.isInstalled, "Debian's prometheus is not installed")
+        try PrometheusProcess.requireInstalled()
         // 20 requests per trace second, replayed twice as fast: 40 per real second.
         let f = TestFrontend(requests: TestFrontend.phases([(600, 20)], isl: 1000, osl: 100),
                              model: "Llama-3.1-8B", namespace: "dynamo", speedup: 2)

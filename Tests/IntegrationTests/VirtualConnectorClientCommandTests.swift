@@ -14,10 +14,8 @@ final class VirtualConnectorClientCommandTests: XCTestCase {
     var directory: URL!
 
     override func setUp() async throws {
-        guard EtcdProcess.isInstalled else { throw XCTSkip("etcd is not installed") }
-        guard FileManager.default.isExecutableFile(atPath: Self.planner.path) else {
-            throw XCTSkip("\(Self.planner.path) is not built (swift build --build-tests builds it)")
-        }
+        try EtcdProcess.requireInstalled()
+        try PlannerProcess.requireExecutable()
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("virtual-client-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     }

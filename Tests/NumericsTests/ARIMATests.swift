@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import CNumerics
 import PlannerNumerics
 
 /// ARIMA pieces against statsmodels 0.15 SARIMAX and pmdarima 2.1.1, from
@@ -7,8 +8,10 @@ import PlannerNumerics
 final class ARIMATests: XCTestCase {
     private struct Cases: Decodable {
         struct Fit: Decodable {
+            struct Strict: Decodable { var aic: Double, forecast: Double, converged: Bool, max_ma_root: Double }
             var series: String, order: [Int], intercept: Bool
             var start_params: [Double], loglike_at_start: Double, params: [Double], aic: Double, forecast: Double
+            var converged: Bool, strict: Strict
         }
         struct KPSS: Decodable { var series: String, pvalue: Double, ndiffs: Int }
         struct Auto: Decodable { var series: String, order: [Int], intercept: Bool, aic: Double, forecast: Double }
@@ -25,14 +28,36 @@ final class ARIMATests: XCTestCase {
     }
 
     /// Start parameters are closed-form least squares (1e-9); the likelihood at
-    /// them agrees to 1e-6 relative (statsmodels' diffuse filter rounds the
-    /// d > 0 cases differently). Fitted AIC: every case within 0.5 % — 50
-    /// iterations of L-BFGS on a flat likelihood amplify rounding — and at
-    /// least 90 % of the cases within 1e-6.
+    /// them, and the likelihood and forecast at statsmodels' fitted parameters,
+    /// agree to 2e-6 relative (statsmodels' diffuse filter rounds the d > 0
+    /// cases differently; measured worst 1.3e-6 for d = 2).
+    ///
+    /// The fit is compared where its result is well defined:
+    /// - statsmodels met scipy's tolerance within its 50 iterations (26 of 30):
+    ///   both fits stop on that tolerance near the same optimum. AIC 2e-6
+    ///   relative; forecast 1e-4 relative, since a relative-reduction stop on a
+    ///   flat likelihood leaves the point loose along the flat direction
+    ///   (measured worst 5.2e-5, trend_40 (0,1,1)).
+    /// - statsmodels ran out of its 50 iterations (4 cases): the point after 50
+    ///   steps is wherever an optimizer's path happens to be on a flat
+    ///   likelihood — two L-BFGS implementations, or one under another
+    ///   rounding, are not there together (trend_40 (2,1,2) moved by 0.09 with
+    ///   OpenBLAS's kernel when the start parameters still came from dgelsd).
+    ///   So both sides are refitted from the same start with a strict stop
+    ///   (factr 10, pgtol 1e-10) and the optimum is compared: AIC 1e-6, forecast
+    ///   1e-5 relative (measured worst 3.7e-7 and 1.8e-6).
+    /// - trend_40 (2,1,2), a linear trend differenced once, has no interior
+    ///   maximum: the likelihood keeps rising towards the non-invertible MA
+    ///   boundary and statsmodels' strict fit ends on a failed line search. Only
+    ///   the supremum is defined: AIC 1e-5 relative (measured 3.2e-6), and both
+    ///   fits must end at the boundary (largest inverse MA root > 0.99); the
+    ///   forecast along that ridge is not compared.
+    /// The fit itself no longer depends on the BLAS kernel: it calls no BLAS
+    /// (docs/numerics.md).
     func testFitsMatchStatsmodels() throws {
         let cases = try load()
         XCTAssertEqual(cases.fits.count, 30)
-        var tight = 0
+        var capped = 0
         for c in cases.fits {
             let y = try XCTUnwrap(cases.series[c.series])
             let label = "\(c.series) \(c.order) c=\(c.intercept)"
@@ -41,13 +66,37 @@ final class ARIMATests: XCTestCase {
             for (a, b) in zip(start, c.start_params) { XCTAssertEqual(a, b, accuracy: 1e-9 * max(1, abs(b)), label) }
             var atStart = model
             atStart.parameters = c.start_params
-            XCTAssertEqual(try atStart.loglike(y), c.loglike_at_start, accuracy: 1e-6 * abs(c.loglike_at_start), label)
-            let fitted = try model.fit(y)
-            XCTAssertEqual(fitted.aic, c.aic, accuracy: 5e-3 * abs(c.aic), label)
-            XCTAssertEqual(try fitted.forecast(after: y), c.forecast, accuracy: 2e-3 * abs(c.forecast), label)
-            if abs(fitted.aic - c.aic) <= 1e-6 * abs(c.aic) { tight += 1 }
+            XCTAssertEqual(try atStart.loglike(y), c.loglike_at_start, accuracy: 2e-6 * abs(c.loglike_at_start), label)
+            var atTheirs = model
+            atTheirs.parameters = c.params
+            let theirAIC = -2 * (try atTheirs.loglike(y)) + 2 * Double(model.parameterCount)
+            XCTAssertEqual(theirAIC, c.aic, accuracy: 2e-6 * abs(c.aic), label)
+            XCTAssertEqual(try atTheirs.forecast(after: y), c.forecast, accuracy: 2e-6 * abs(c.forecast), label)
+
+            if c.converged {
+                let fitted = try model.fit(y)
+                XCTAssertEqual(fitted.aic, c.aic, accuracy: 2e-6 * abs(c.aic), label)
+                XCTAssertEqual(try fitted.forecast(after: y), c.forecast, accuracy: 1e-4 * abs(c.forecast), label)
+                continue
+            }
+            capped += 1
+            let (optimum, converged) = try model.fitToOptimum(y)
+            if c.strict.converged {
+                XCTAssertTrue(converged, label)
+                XCTAssertEqual(optimum.aic, c.strict.aic, accuracy: 1e-6 * abs(c.strict.aic), label)
+                XCTAssertEqual(try optimum.forecast(after: y), c.strict.forecast, accuracy: 1e-5 * abs(c.strict.forecast), label)
+            } else {
+                XCTAssertEqual(optimum.aic, c.strict.aic, accuracy: 1e-5 * abs(c.strict.aic), label)
+                XCTAssertGreaterThan(c.strict.max_ma_root, 0.99, label)
+                XCTAssertGreaterThan(maxInverseMARoot(optimum), 0.99, label)
+            }
         }
-        XCTAssertGreaterThanOrEqual(Double(tight), 0.9 * Double(cases.fits.count))
+        XCTAssertEqual(capped, 4)
+    }
+
+    private func maxInverseMARoot(_ m: ARIMAModel) -> Double {
+        let order = cn_arima_order(p: Int32(m.p), d: Int32(m.d), q: Int32(m.q), intercept: m.intercept ? 1 : 0)
+        return m.parameters.withUnsafeBufferPointer { cn_arima_max_inverse_root(order, $0.baseAddress, 1) }
     }
 
     func testNdiffsMatchesPmdarima() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import TestPeers
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
@@ -154,7 +155,7 @@ final class DryrunChartTests: XCTestCase {
         try DryrunChartOutput.preflight(svgPath)   // creates the missing directory
         try DryrunChartOutput.write(sample(), to: svgPath)
         XCTAssertTrue(try String(contentsOfFile: svgPath, encoding: .utf8).hasPrefix("<?xml"))
-        guard DryrunChartOutput.rasteriser() != nil else { throw XCTSkip("rsvg-convert is not installed") }
+        try TestPeers.require("rsvg-convert", package: "librsvg2-bin")
         let pngPath = dir.appendingPathComponent("d.png").path
         try DryrunChartOutput.write(sample(), to: pngPath)
         let bytes = try Data(contentsOf: URL(fileURLWithPath: pngPath))

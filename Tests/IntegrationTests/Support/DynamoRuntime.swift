@@ -1,4 +1,5 @@
 import Foundation
+import TestPeers
 
 /// Dynamo 1.0.2's runtime from PyPI, in the virtualenv `scripts/dynamo-venv.sh` builds under
 /// .build/ (or the python named by DYNAMO_PYTHON), running the peer scripts of tools/dynamo/.
@@ -11,8 +12,10 @@ enum DynamoRuntime {
 
     /// The venv's python; skips (fails under CI=true) when it is missing.
     static func requirePython() throws -> String {
-        try requirePeer(python != nil, "Dynamo 1.0.2's runtime venv is missing: run scripts/dynamo-venv.sh (scripts/test.sh does)")
-        return python ?? ""
+        guard let python else {
+            throw TestPeers.missing("Dynamo 1.0.2's runtime venv is missing: run scripts/dynamo-venv.sh (scripts/test.sh does)")
+        }
+        return python
     }
 
     static func script(_ name: String) -> String {

@@ -1,11 +1,12 @@
 import Connectors
 import Foundation
+import TestPeers
 import XCTest
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// A real etcd server (Debian's `etcd-server`, /usr/bin/etcd) on loopback for integration
+/// A real etcd server (Debian's `etcd-server`, `etcd` on PATH) on loopback for integration
 /// tests: free ports, a unique temporary data directory, a readiness wait, and a kill that is
 /// safe to call twice (tests call it in tearDown blocks, and deinit calls it as a last resort).
 final class EtcdProcess: @unchecked Sendable {
@@ -15,13 +16,14 @@ final class EtcdProcess: @unchecked Sendable {
     let dataDirectory: URL
     /// Flags added to every launch (TLS files, auth token TTL, …).
     let extraArguments: [String]
-    /// What the readiness probe (and `securedClient()`) presents.
+    /// What the readiness probe presents to a secured etcd.
     let security: EtcdSecurity
     private let server: ManagedProcess
 
-    static let executable = "/usr/bin/etcd"
+    static let executable = TestPeers.locate("etcd") ?? "etcd"
 
-    static var isInstalled: Bool { FileManager.default.isExecutableFile(atPath: executable) }
+    /// Throws a skip, or a failure under CI=true, when etcd is not on PATH.
+    static func requireInstalled() throws { try TestPeers.require("etcd", package: "etcd-server") }
 
     private init(name: String, clientPort: Int, peerPort: Int, root: URL, scheme: String,
                  extraArguments: [String], security: EtcdSecurity) {
@@ -40,19 +42,19 @@ final class EtcdProcess: @unchecked Sendable {
         return cluster[0]
     }
 
-    /// `startSingle()` for one test: skipped when etcd is not installed, killed in its teardown.
+    /// `startSingle()` for one test: `requireInstalled()` first, killed in its teardown.
     static func startSingle(for test: XCTestCase) async throws -> EtcdProcess {
         try await started(for: test) { [try await startSingle()] }[0]
     }
 
-    /// `startCluster(size:)` for one test: skipped when etcd is not installed, killed in its teardown.
+    /// `startCluster(size:)` for one test: `requireInstalled()` first, killed in its teardown.
     static func startCluster(size: Int, for test: XCTestCase) async throws -> [EtcdProcess] {
         try await started(for: test) { try await startCluster(size: size) }
     }
 
     private static func started(for test: XCTestCase,
                                 _ start: () async throws -> [EtcdProcess]) async throws -> [EtcdProcess] {
-        guard isInstalled else { throw XCTSkip("etcd is not installed at \(executable)") }
+        try requireInstalled()
         let members = try await start()
         test.addTeardownBlock { members.forEach { $0.kill() } }
         return members

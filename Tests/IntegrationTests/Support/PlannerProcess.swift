@@ -1,4 +1,5 @@
 import Foundation
+import TestPeers
 import XCTest
 
 /// Runs the built `planner` executable (.build/debug/planner, which
@@ -20,7 +21,7 @@ enum PlannerProcess {
 
     static func requireExecutable() throws {
         guard FileManager.default.isExecutableFile(atPath: executable.path) else {
-            throw XCTSkip("\(executable.path) is missing: run `swift build --build-tests` (it builds the planner executable) first")
+            throw TestPeers.missing("\(executable.path) is missing: run `swift build --build-tests` (it builds the planner executable) first")
         }
     }
 

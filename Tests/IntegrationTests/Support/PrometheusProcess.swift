@@ -1,13 +1,16 @@
 import Connectors
 import Foundation
+import TestPeers
 
 /// A real Prometheus server (Debian's `prometheus`) on loopback for integration
 /// tests: a temporary config scraping the given loopback targets every second,
 /// a free port, a temporary TSDB directory, a readiness wait, and a kill that is
 /// safe to call twice (tests call it in tearDown, deinit as a last resort).
 final class PrometheusProcess: @unchecked Sendable {
-    static let executable = "/usr/bin/prometheus"
-    static var isInstalled: Bool { FileManager.default.isExecutableFile(atPath: executable) }
+    static let executable = TestPeers.locate("prometheus") ?? "prometheus"
+
+    /// Throws a skip, or a failure under CI=true, when prometheus is not on PATH.
+    static func requireInstalled() throws { try TestPeers.require("prometheus", package: "prometheus") }
 
     let url: String
     let root: URL

@@ -1,26 +1,10 @@
 import Connectors
 import Foundation
+import TestPeers
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
 import XCTest
-
-/// A peer a test needs (a binary, a virtualenv) is missing: skipped on a developer machine,
-/// a failure under `CI=true`, where a skip would hide that the test never ran.
-func requirePeer(_ available: Bool, _ what: String) throws {
-    guard !available else { return }
-    if ProcessInfo.processInfo.environment["CI"] == "true" {
-        throw ManagedProcessError("\(what) (CI=true: a missing test peer fails instead of skipping)")
-    }
-    throw XCTSkip(what)
-}
-
-/// The first executable called `name` on PATH.
-func executableOnPath(_ name: String) -> String? {
-    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-    return path.split(separator: ":").map { "\($0)/\(name)" }
-        .first { FileManager.default.isExecutableFile(atPath: $0) }
-}
 
 /// Certificates made with openssl for one test: a CA, etcd's server certificate for
 /// 127.0.0.1, a client certificate, and the wrong ones the bad cases need.
@@ -46,12 +30,11 @@ final class TestCertificates: @unchecked Sendable {
 
     /// Makes every file; skips (or fails under CI) without openssl.
     init(for test: XCTestCase) throws {
-        let openssl = executableOnPath("openssl")
-        try requirePeer(openssl != nil, "openssl is not on PATH (Debian: apt-get install openssl)")
+        let openssl = try TestPeers.require("openssl", package: "openssl")
         directory = try ManagedProcess.scratchDirectory(prefix: "planner-certs")
         let dir = directory
         test.addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
-        let run = { (arguments: [String]) throws in try Self.run(openssl ?? "openssl", arguments, in: dir) }
+        let run = { (arguments: [String]) throws in try Self.run(openssl, arguments, in: dir) }
         // etcd's JSON gateway dials etcd's own gRPC port with the server certificate as its
         // client certificate, so server certificates need clientAuth too.
         try "[server]\nsubjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n[client]\nextendedKeyUsage=clientAuth\n[otherhost]\nsubjectAltName=DNS:etcd.example\nextendedKeyUsage=serverAuth,clientAuth\n"
@@ -104,7 +87,7 @@ final class TestCertificates: @unchecked Sendable {
 enum SecuredEtcd {
     /// https on loopback with `--client-cert-auth`: only certificates from `certificates.caFile` get in.
     static func startMutualTLS(_ certificates: TestCertificates, for test: XCTestCase) async throws -> EtcdProcess {
-        try requirePeer(EtcdProcess.isInstalled, "etcd is not installed at \(EtcdProcess.executable)")
+        try EtcdProcess.requireInstalled()
         let members = try await EtcdProcess.startCluster(
             size: 1, scheme: "https",
             extraArguments: ["--client-cert-auth", "--trusted-ca-file", certificates.caFile,
@@ -124,7 +107,7 @@ enum SecuredEtcd {
     /// Plain http with authentication enabled: `root` plus `users`, each with a role limited to
     /// its prefix. `tokenTTL` is etcd's `--auth-token-ttl` (seconds a simple token lives unused).
     static func startWithAuth(users: [User], tokenTTL: Int = 300, for test: XCTestCase) async throws -> EtcdProcess {
-        try requirePeer(EtcdProcess.isInstalled, "etcd is not installed at \(EtcdProcess.executable)")
+        try EtcdProcess.requireInstalled()
         let members = try await EtcdProcess.startCluster(size: 1, extraArguments: ["--auth-token-ttl", String(tokenTTL)])
         test.addTeardownBlock { members.forEach { $0.kill() } }
         let etcd = members[0]

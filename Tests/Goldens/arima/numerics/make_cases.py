@@ -1,7 +1,11 @@
 """Expected values for Tests/NumericsTests/ARIMATests.swift, from statsmodels 0.15
 SARIMAX (fit method='lbfgs', maxiter=50, as pmdarima 2.1.1 calls it),
 pmdarima.arima.ndiffs / KPSSTest and pmdarima.auto_arima with its defaults.
-Run: /work/venv/bin/python make_cases.py > cases.json"""
+Each fit also records whether scipy met its tolerance within the 50 iterations
+and, under "strict", the fit from the same start with a stricter stop
+(maxiter 1000, factr 10, pgtol 1e-10): where 50 iterations run out on a flat
+likelihood, the test compares that optimum instead of a point on the path.
+Run: pip install statsmodels==0.15.0 pmdarima==2.1.1; python make_cases.py > cases.json"""
 import json, warnings, numpy as np
 warnings.filterwarnings("ignore")
 import statsmodels.api as sm, pmdarima
@@ -21,9 +25,14 @@ for name, y in series.items():
     for order, c in [((1, 0, 1), True), ((2, 1, 2), True), ((0, 1, 1), True), ((2, 2, 1), False), ((3, 0, 0), True), ((0, 0, 2), True)]:
         m = sm.tsa.statespace.SARIMAX(np.array(y), order=order, trend="c" if c else None)
         r = m.fit(method="lbfgs", maxiter=50, disp=0)
+        s = m.fit(method="lbfgs", maxiter=1000, disp=0, factr=10, pgtol=1e-10)
+        strict = {"aic": float(s.aic), "forecast": float(s.forecast(1)[0]), "iterations": int(s.mle_retvals["iterations"]),
+                  "converged": bool(s.mle_retvals["converged"]),
+                  "max_ma_root": float(np.max(1 / np.abs(s.maroots))) if order[2] else 0.0}
         fits.append({"series": name, "order": list(order), "intercept": c, "start_params": list(m.start_params),
                      "loglike_at_start": float(m.loglike(m.start_params)), "params": list(r.params), "aic": float(r.aic),
-                     "forecast": float(r.forecast(1)[0])})
+                     "forecast": float(r.forecast(1)[0]), "iterations": int(r.mle_retvals["iterations"]),
+                     "converged": bool(r.mle_retvals["converged"]), "strict": strict})
 kpss = []
 for name, y in series.items():
     stat_p = KPSSTest().should_diff(np.array(y))

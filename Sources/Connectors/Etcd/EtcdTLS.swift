@@ -184,7 +184,9 @@ extension EtcdClient {
             return isHTTPS ? nil : speaksTLS
         } catch {
             if isHTTPS { return tlsProblem(error, endpoint: endpoint) }
-            return error is NIOSSLError ? speaksTLS : nil
+            // Only a TLS alert proves a TLS server; a plain one answers the probe with bytes
+            // that are no TLS record at all (WRONG_VERSION_NUMBER), or closes.
+            return String(describing: error).contains("ALERT") ? speaksTLS : nil
         }
     }
 

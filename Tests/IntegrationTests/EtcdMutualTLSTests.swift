@@ -66,6 +66,9 @@ final class EtcdMutualTLSTests: XCTestCase {
                                  contains: ["refused the client certificate \(c.strangerCert)"])
         try await assertTLSError(etcd, try c.clientSecurity, url: etcd.clientURL.replacingOccurrences(of: "https:", with: "http:"),
                                  contains: ["serves TLS", "https://"])
+        let plain = try await EtcdProcess.startSingle(for: self)
+        try await assertTLSError(plain, try c.clientSecurity, url: plain.clientURL.replacingOccurrences(of: "http:", with: "https:"),
+                                 contains: ["does not speak TLS", "http://"])
     }
 
     func testCertificateForAnotherHostFailsHostnameVerification() async throws {

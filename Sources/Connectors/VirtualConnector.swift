@@ -23,12 +23,15 @@ public final class VirtualConnector: PlannerConnector, @unchecked Sendable {
         self.leaderElection = leaderElection
     }
 
-    /// Endpoints from `ETCD_ENDPOINTS`, timing from `SCALING_MAX_WAIT_TIME` / `SCALING_CHECK_INTERVAL`.
+    /// Endpoints from `ETCD_ENDPOINTS`, credentials from `ETCD_AUTH_*` (as Dynamo's runtime reads
+    /// them), timing from `SCALING_MAX_WAIT_TIME` / `SCALING_CHECK_INTERVAL`.
     public convenience init(namespace: String,
                             environment: [String: String] = ProcessInfo.processInfo.environment,
                             leaderElection: LeaderElection? = nil,
                             logger: Logger = Logger(label: "planner.virtual-connector")) throws {
-        let client = EtcdClient(endpoints: try EtcdEndpoints.fromEnvironment(environment), logger: logger)
+        let security = try EtcdSecurity.resolve(environment: environment, warn: { logger.warning("\($0)") })
+        let client = EtcdClient(endpoints: try EtcdEndpoints.fromEnvironment(environment), security: security,
+                                logger: logger)
         try self.init(client: client, namespace: namespace,
                       timing: try VirtualConnectorTiming.fromEnvironment(environment),
                       leaderElection: leaderElection, logger: logger)

@@ -15,3 +15,19 @@ public struct IntervalMetrics: Equatable, Sendable {
         self.averageOSL = averageOSL
     }
 }
+
+extension IntervalMetrics {
+    /// The intervals that saw requests, renumbered consecutively (start = position × interval).
+    ///
+    /// This is the series Dynamo 1.0.2's dryrun replays: its trace reader keeps only intervals
+    /// with requests, so an idle stretch vanishes and later intervals move earlier. The planner
+    /// keeps empty intervals as zeros by default; `dryrun --skip-empty-intervals` uses this.
+    public static func droppingEmpty(_ intervals: [IntervalMetrics], intervalSeconds: Int) -> [IntervalMetrics] {
+        // Renumbered starts never exceed the original ones, so the product cannot overflow.
+        intervals.filter { $0.requestCount > 0 }.enumerated().map { position, interval in
+            var moved = interval
+            moved.intervalStartSeconds = position * intervalSeconds
+            return moved
+        }
+    }
+}

@@ -37,6 +37,9 @@ struct DryrunCommand: AsyncParsableCommand, ConfigurableCommand {
     @Option(help: "Write a self-contained HTML report (charts, summary, the config used) here.")
     var report: String?
 
+    @Flag(help: "Drop intervals without requests and close the gaps, as Dynamo 1.0.2's dryrun does (its time axis compresses; default: empty intervals are kept as zeros).")
+    var skipEmptyIntervals = false
+
     func validate() throws {
         try NumericFlag.check("--start-num-p", startNumP, PlannerLimits.replicas)
         try NumericFlag.check("--start-num-d", startNumD, PlannerLimits.replicas)
@@ -63,7 +66,10 @@ struct DryrunCommand: AsyncParsableCommand, ConfigurableCommand {
 
         let profile = try ProfileLoader.load(directory: planner.profileFlags.profileResultsDir)
         let engine = try planner.decisionEngine(settings: settings, profile: profile)
-        let intervals = try TraceReader.extractIntervals(from: dataset, intervalSeconds: settings.intervalSeconds)
+        var intervals = try TraceReader.extractIntervals(from: dataset, intervalSeconds: settings.intervalSeconds)
+        if skipEmptyIntervals {
+            intervals = IntervalMetrics.droppingEmpty(intervals, intervalSeconds: settings.intervalSeconds)
+        }
 
         let warmup = planner.warmupHistory(intervalSeconds: settings.intervalSeconds, warn: warn)
         if let warning = settings.budgetBelowMinimumWarning { warn(warning) }

@@ -86,6 +86,8 @@ struct RunCommand: AsyncParsableCommand, ConfigurableCommand {
         try serving.validate()
     }
 
+    @OptionGroup(title: "etcd credentials (--environment virtual)") var etcd: EtcdOptions
+
     func validate() throws {
         try NumericFlag.check("--metric-reporting-prometheus-port", metricReportingPrometheusPort, PlannerLimits.port)
         try NumericFlag.check("--max-intervals", maxIntervals, NumericFlag.intervalCount)
@@ -179,14 +181,22 @@ struct RunCommand: AsyncParsableCommand, ConfigurableCommand {
     private func connect(settings: inout PlannerSettings, logger: Logger) async throws -> Setup {
         switch environment {
         case .virtual:
+            // One client: the decisions and the leader election share one token and one TLS setup.
+            let client = try etcd.client(logger: Logger(label: "planner.etcd"), warn: { logger.warning("\($0)") })
+            let keys = try VirtualConnectorKeys(namespace: namespace)
+            if let unavailable = try await client.checkAccess(prefix: keys.prefix) {
+                logger.warning("etcd not reachable yet (\(unavailable)); retrying every interval")
+            }
             var leader: LeaderElection?
             if leaderElection {
-                let client = EtcdClient(endpoints: try EtcdEndpoints.fromEnvironment(ProcessInfo.processInfo.environment))
                 let election = try LeaderElection(client: client, namespace: namespace, ttlSeconds: Int64(leaderTtl))
                 election.start()
                 leader = election
             }
-            return Setup(connector: try VirtualConnector(namespace: namespace, leaderElection: leader), leader: leader)
+            let connector = try VirtualConnector(client: client, namespace: namespace,
+                                                 timing: try VirtualConnectorTiming.fromEnvironment(),
+                                                 leaderElection: leader)
+            return Setup(connector: connector, leader: leader)
         case .kubernetes:
             var required: [ComponentType] = []
             if settings.mode.plansPrefill { required.append(.prefill) }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Connectors
 import Foundation
+import Logging
 import PlannerCore
 
 struct VirtualClientCommand: AsyncParsableCommand {
@@ -14,7 +15,10 @@ struct VirtualClientCommand: AsyncParsableCommand {
         is reported and its decision is not acknowledged. etcd endpoints come from ETCD_ENDPOINTS \
         (comma-separated, default http://localhost:2379); while etcd is unreachable the client \
         reports it and retries. SIGINT/SIGTERM end it with status 0 (a decision whose command is \
-        still running stays unacknowledged).
+        still running stays unacknowledged). Credentials: the --etcd-* flags, or Dynamo's \
+        ETCD_AUTH_USERNAME and ETCD_AUTH_PASSWORD, else ETCD_AUTH_CA, ETCD_AUTH_CLIENT_CERT and \
+        ETCD_AUTH_CLIENT_KEY; a credential, certificate or permission problem ends the client with \
+        one error.
         """
     )
 
@@ -32,18 +36,23 @@ struct VirtualClientCommand: AsyncParsableCommand {
     @Option(help: "Seconds between attempts while etcd is unreachable.")
     var retryInterval: Double = 2
 
+    @OptionGroup(title: "etcd credentials") var etcd: EtcdOptions
+
     func validate() throws {
         try NumericFlag.check("--retry-interval", retryInterval, PlannerLimits.waitSeconds)
     }
 
     func run() async throws {
+        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         let endpoints: EtcdEndpoints
         let client: VirtualConnectorClient
         do {
-            endpoints = try EtcdEndpoints.fromEnvironment()
             // One pass over the endpoints per attempt: this loop does the retrying, and reports each.
-            let etcd = EtcdClient(endpoints: endpoints, configuration: EtcdClientConfiguration(retryRounds: 1))
-            client = try VirtualConnectorClient(client: etcd, namespace: namespace)
+            let etcdClient = try etcd.client(configuration: EtcdClientConfiguration(retryRounds: 1),
+                                             logger: Logger(label: "planner.etcd"),
+                                             warn: { Self.report("virtual-client: warning: \($0)") })
+            endpoints = etcdClient.endpoints
+            client = try VirtualConnectorClient(client: etcdClient, namespace: namespace)
         } catch {
             throw VirtualClientError(message: "\(error)")
         }
@@ -71,6 +80,8 @@ struct VirtualClientCommand: AsyncParsableCommand {
                 }
                 try await client.wait()
             } catch let error as EtcdError {
+                // Wrong credentials, certificates or permissions stay wrong: one error, not a loop.
+                if error.isConfigurationProblem { throw VirtualClientError(message: "\(error)") }
                 Self.report("virtual-client: \(error); retrying in \(retryInterval) s")
                 try await Task.sleep(nanoseconds: UInt64(CheckedNumber.nanoseconds(seconds: retryInterval)))
             }

@@ -40,23 +40,34 @@ public struct EtcdClientConfiguration: Sendable {
 
 /// An etcd v3 client over the JSON gateway (`POST /v3/...`), which etcd 3.4 and 3.5 both serve.
 ///
+/// With `EtcdSecurity`, requests carry an authentication token (renewed when etcd rejects it)
+/// and https connections present the client certificate; see `EtcdSecurity`.
+///
 /// Requests go to the endpoint that answered last; a connection error, a timeout or an
 /// "unavailable" answer moves on to the next member, so a cluster keeps serving the planner
 /// when one member dies. Errors name the operation and every endpoint tried.
 public final class EtcdClient: @unchecked Sendable {
     public let endpoints: EtcdEndpoints
     public let configuration: EtcdClientConfiguration
+    public let security: EtcdSecurity
     let logger: Logger
+    /// Present when `security` has a user name and password.
+    let tokenSession: EtcdTokenSession?
     private let lock = NSLock()
     private var preferredIndex = 0
     /// `/v3` for etcd ≥ 3.4; falls back to `/v3beta` (etcd 3.3) after a 404.
     private var apiPrefix = "/v3"
 
     public init(endpoints: EtcdEndpoints, configuration: EtcdClientConfiguration = .init(),
-                logger: Logger = Logger(label: "planner.etcd")) {
+                security: EtcdSecurity = .none, logger: Logger = Logger(label: "planner.etcd")) {
         self.endpoints = endpoints
         self.configuration = configuration
+        self.security = security
         self.logger = logger
+        self.tokenSession = security.password == nil ? nil : EtcdTokenSession()
+        if security.tls != nil, !endpoints.urls.contains(where: { $0.lowercased().hasPrefix("https://") }) {
+            logger.warning("etcd TLS settings given but no endpoint is https:// (\(endpoints)): they are not used")
+        }
     }
 
     /// The endpoint the next request goes to first.
@@ -125,13 +136,16 @@ public final class EtcdClient: @unchecked Sendable {
     /// Posts `body` to `path` (below the API prefix) with fail-over; returns the JSON object.
     func call(_ operation: String, path: String, body: [String: Any]) async throws -> [String: Any] {
         let payload = try JSONSerialization.data(withJSONObject: body)
-        return try await withFailover(operation) { endpoint in
-            try await self.attempt(operation, endpoint: endpoint, path: path, payload: payload)
+        return try await authorized(operation) { token in
+            try await withFailover(operation) { endpoint in
+                try await self.attempt(operation, endpoint: endpoint, path: path, payload: payload, token: token)
+            }
         }
     }
 
     /// Runs `attempt` on the preferred endpoint, then on the next ones, for `retryRounds` passes.
-    /// `RetryableFailure` moves on; any other error (a refusal, a malformed answer) ends at once.
+    /// `RetryableFailure` moves on; any other error (a refusal, a malformed answer, a rejected
+    /// token) ends at once.
     /// The endpoint that answered becomes the preferred one.
     func withFailover<T>(_ operation: String, _ attempt: (String) async throws -> T) async throws -> T {
         var failures: [EtcdEndpointFailure] = []
@@ -151,6 +165,8 @@ public final class EtcdClient: @unchecked Sendable {
                     failures.append(EtcdEndpointFailure(endpoint: endpoint, reason: failure.reason))
                 } catch let error as EtcdError {
                     throw error
+                } catch let rejected as EtcdTokenRejected {
+                    throw rejected
                 } catch {
                     if Task.isCancelled { throw CancellationError() }
                     failures.append(EtcdEndpointFailure(endpoint: endpoint, reason: Self.describe(error)))
@@ -160,27 +176,29 @@ public final class EtcdClient: @unchecked Sendable {
         throw EtcdError.unavailable(operation: operation, failures: failures)
     }
 
-    private func attempt(_ operation: String, endpoint: String, path: String,
-                         payload: Data) async throws -> [String: Any] {
+    func attempt(_ operation: String, endpoint: String, path: String,
+                 payload: Data, token: String?) async throws -> [String: Any] {
         let prefix = currentAPIPrefix()
         let response: HTTPClientResponse
         let bytes: ByteBuffer
         do {
-            let request = Self.request(url: endpoint + prefix + path, payload: payload)
+            let request = request(url: endpoint + prefix + path, payload: payload, token: token)
             let timeout = TimeAmount.nanoseconds(CheckedNumber.nanoseconds(seconds: configuration.requestTimeoutSeconds))
             response = try await etcdHTTPClient.execute(request, timeout: timeout, logger: nil)
             bytes = try await response.body.collect(upTo: 64 << 20)
         } catch {
             if Task.isCancelled { throw CancellationError() }
+            if let problem = await transportProblem(error, endpoint: endpoint) { throw problem }
             throw RetryableFailure(reason: Self.describe(error))
         }
         let status = Int(response.status.code)
         let object = (try? JSONSerialization.jsonObject(with: Data(bytes.readableBytesView))) as? [String: Any]
         if status == 404 && prefix == "/v3" {
             switchToBetaPrefix()
-            return try await attempt(operation, endpoint: endpoint, path: path, payload: payload)
+            return try await attempt(operation, endpoint: endpoint, path: path, payload: payload, token: token)
         }
         guard let object else {
+            if let problem = plainToTLSMismatch(status: status, body: bytes, endpoint: endpoint) { throw problem }
             if status >= 500 { throw RetryableFailure(reason: "HTTP \(status)") }
             throw EtcdError.malformedResponse(operation: operation, endpoint: endpoint,
                                               detail: "HTTP \(status), body is not a JSON object")
@@ -193,13 +211,16 @@ public final class EtcdClient: @unchecked Sendable {
         if status >= 500 || code == 14 || code == 4 {
             throw RetryableFailure(reason: "HTTP \(status): \(message)")
         }
-        throw EtcdError.rejected(operation: operation, endpoint: endpoint, status: status, message: message)
+        throw refusal(operation, endpoint: endpoint, status: status, code: code, message: message)
     }
 
-    static func request(url: String, payload: Data) -> HTTPClientRequest {
+    /// A POST of `payload` to `url` with the token (if any) and the TLS settings (used by https URLs).
+    func request(url: String, payload: Data, token: String?) -> HTTPClientRequest {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
+        if let token { request.headers.add(name: "Authorization", value: token) }
+        if let tls = security.tls { request.tlsConfiguration = tls.configuration }
         request.body = .bytes(ByteBuffer(bytes: payload))
         return request
     }

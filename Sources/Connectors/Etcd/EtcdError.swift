@@ -19,6 +19,16 @@ public enum EtcdError: Error, Equatable, CustomStringConvertible {
     case invalidEndpoints(String)
     /// The lease is gone (expired or revoked) on the cluster.
     case leaseExpired(leaseID: Int64)
+    /// Credentials or TLS files that cannot be used (missing, unreadable, expired, mismatched).
+    case configuration(String)
+    /// etcd refused who the client says it is (wrong password, no credentials where etcd needs
+    /// them, authentication disabled). `reason` names where the credentials came from, never them.
+    case authentication(endpoint: String, reason: String)
+    /// The user is known, but its roles do not cover the key of `operation`.
+    case permissionDenied(operation: String, endpoint: String)
+    /// A TLS connection could not be made for a reason a retry will not fix (untrusted or
+    /// expired certificate, wrong host name, client certificate refused, TLS/plain mismatch).
+    case tls(endpoint: String, reason: String)
 
     public var description: String {
         switch self {
@@ -42,6 +52,23 @@ public enum EtcdError: Error, Equatable, CustomStringConvertible {
             return message
         case let .leaseExpired(leaseID):
             return "etcd lease \(leaseID) has expired or was revoked"
+        case let .configuration(message):
+            return message
+        case let .authentication(_, reason):
+            return reason
+        case let .permissionDenied(operation, endpoint):
+            return "etcd \(operation) denied by \(endpoint): the etcd user's roles do not grant this key (grant read and write on the planner's key prefix)"
+        case let .tls(_, reason):
+            return reason
+        }
+    }
+
+    /// A problem of configuration (credentials, certificates, permissions) rather than of
+    /// availability: retrying with the same settings cannot help.
+    public var isConfigurationProblem: Bool {
+        switch self {
+        case .configuration, .authentication, .permissionDenied, .tls, .invalidEndpoints: return true
+        case .unavailable, .rejected, .malformedResponse, .leaseExpired: return false
         }
     }
 }

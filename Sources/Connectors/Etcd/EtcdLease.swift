@@ -49,22 +49,31 @@ extension EtcdClient {
     /// with fail-over; each attempt is bounded by the request timeout.
     func streamFirstLine<T: Sendable>(_ operation: String, path: String, payload: Data,
                                       read: @escaping @Sendable ([String: Any]) -> T) async throws -> T {
-        try await withFailover(operation) { endpoint in
-            let answer = try await raceTimeout(configuration.requestTimeoutSeconds) {
-                try await self.firstLine(operation, endpoint: endpoint, path: path, payload: payload, read: read)
+        try await authorized(operation) { token in
+            try await withFailover(operation) { endpoint in
+                let answer = try await raceTimeout(configuration.requestTimeoutSeconds) {
+                    try await self.firstLine(operation, endpoint: endpoint, path: path, payload: payload,
+                                             token: token, read: read)
+                }
+                guard let answer else { throw RetryableFailure(reason: "timed out") }
+                return answer
             }
-            guard let answer else { throw RetryableFailure(reason: "timed out") }
-            return answer
         }
     }
 }
 
 extension EtcdClient {
     private func firstLine<T: Sendable>(_ operation: String, endpoint: String, path: String, payload: Data,
-                                        read: @Sendable ([String: Any]) -> T) async throws -> T {
-        let request = Self.request(url: endpoint + currentAPIPrefix() + path, payload: payload)
+                                        token: String?, read: @Sendable ([String: Any]) -> T) async throws -> T {
+        let request = request(url: endpoint + currentAPIPrefix() + path, payload: payload, token: token)
         let timeout = TimeAmount.nanoseconds(CheckedNumber.nanoseconds(seconds: configuration.requestTimeoutSeconds))
-        let response = try await etcdHTTPClient.execute(request, timeout: timeout, logger: nil)
+        let response: HTTPClientResponse
+        do {
+            response = try await etcdHTTPClient.execute(request, timeout: timeout, logger: nil)
+        } catch {
+            if let problem = await transportProblem(error, endpoint: endpoint) { throw problem }
+            throw error
+        }
         var lines = EtcdLineSplitter()
         for try await chunk in response.body {
             guard let line = lines.append(chunk).first else { continue }
@@ -74,11 +83,9 @@ extension EtcdClient {
             }
             if let error = object["error"] as? [String: Any] {
                 let message = error["message"] as? String ?? "unknown error"
-                if (EtcdJSON.int64(error["grpc_code"]) ?? EtcdJSON.int64(error["code"])) == 14 {
-                    throw RetryableFailure(reason: message)
-                }
-                throw EtcdError.rejected(operation: operation, endpoint: endpoint,
-                                         status: Int(response.status.code), message: message)
+                let code = EtcdJSON.int64(error["grpc_code"]) ?? EtcdJSON.int64(error["code"]) ?? 0
+                if code == 14 { throw RetryableFailure(reason: message) }
+                throw refusal(operation, endpoint: endpoint, status: Int(response.status.code), code: code, message: message)
             }
             return read(object)
         }

@@ -42,6 +42,14 @@ extension EtcdClient {
 
     private func watchWithFailover(key: String, prefix: Bool, afterRevision: Int64) async throws -> EtcdWatchResult? {
         let operation = "watch \(key)"
+        // etcd checks the token when a watch is created; a stream already open outlives it.
+        return try await authorized(operation) { token in
+            try await watchWithFailover(operation, key: key, prefix: prefix, afterRevision: afterRevision, token: token)
+        }
+    }
+
+    private func watchWithFailover(_ operation: String, key: String, prefix: Bool, afterRevision: Int64,
+                                   token: String?) async throws -> EtcdWatchResult? {
         var create: [String: Any] = ["key": EtcdJSON.encodeBase64(key),
                                      "start_revision": String(afterRevision == .max ? .max : afterRevision + 1)]
         if prefix { create["range_end"] = EtcdJSON.encodeBase64(bytes: EtcdJSON.prefixRangeEnd(key)) }
@@ -54,7 +62,7 @@ extension EtcdClient {
             let endpoint = endpoints.urls[index]
             do {
                 if let result = try await watchOnce(operation, endpoint: endpoint, payload: payload,
-                                                    deadline: deadline) {
+                                                    token: token, deadline: deadline) {
                     prefer(index)
                     return result
                 }
@@ -76,10 +84,10 @@ extension EtcdClient {
 
     /// One watch stream on one endpoint. Returns nil at the deadline; throws RetryableFailure
     /// when the stream breaks before delivering a change.
-    private func watchOnce(_ operation: String, endpoint: String, payload: Data,
+    private func watchOnce(_ operation: String, endpoint: String, payload: Data, token: String?,
                            deadline: NIODeadline) async throws -> EtcdWatchResult? {
         do {
-            let request = Self.request(url: endpoint + currentAPIPrefix() + "/watch", payload: payload)
+            let request = request(url: endpoint + currentAPIPrefix() + "/watch", payload: payload, token: token)
             let response = try await etcdHTTPClient.execute(request, deadline: deadline, logger: nil)
             guard response.status == .ok else {
                 throw RetryableFailure(reason: "HTTP \(response.status.code)")
@@ -97,9 +105,12 @@ extension EtcdClient {
             throw error
         } catch let failure as RetryableFailure {
             throw failure
+        } catch let rejected as EtcdTokenRejected {
+            throw rejected
         } catch {
             if Task.isCancelled { throw CancellationError() }
             if NIODeadline.now() >= deadline { return nil }
+            if let problem = await transportProblem(error, endpoint: endpoint) { throw problem }
             throw RetryableFailure(reason: Self.describe(error))
         }
     }
@@ -120,7 +131,15 @@ extension EtcdClient {
         }
         if result["canceled"] as? Bool == true {
             let reason = result["cancel_reason"] as? String ?? "watch canceled by the server"
-            throw RetryableFailure(reason: reason)
+            // etcd cancels a watch it does not authorise at creation (3.4 says why in the reason).
+            let code: Int64 = reason.contains("PermissionDenied") ? 7 : 0
+            switch refusal(operation, endpoint: endpoint, status: 200, code: code, message: reason) {
+            case let error as EtcdError:
+                if case .rejected = error { throw RetryableFailure(reason: reason) }
+                throw error
+            case let other:
+                throw other
+            }
         }
         let events: [EtcdWatchEvent] = (result["events"] as? [Any] ?? []).compactMap { any in
             guard let event = any as? [String: Any], let kv = EtcdKeyValue(json: event["kv"]) else { return nil }

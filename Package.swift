@@ -82,10 +82,21 @@ let package = Package(
         .testTarget(name: "NumericsTests", dependencies: ["PlannerNumerics", "CNumerics"]),
         .testTarget(name: "PlannerCoreTests", dependencies: ["PlannerCore", "PlannerIO"]),
         .testTarget(name: "PlannerIOTests", dependencies: ["PlannerIO", "PlannerCore"]),
+        // The Kubernetes API test server (delayed operator, merge patch, token rotation),
+        // shared by the connector tests and the `planner run` process tests.
+        .target(
+            name: "KubernetesTestSupport",
+            dependencies: [
+                "Connectors",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            path: "Tests/KubernetesTestSupport"
+        ),
         .testTarget(
             name: "ConnectorsTests",
             dependencies: [
-                "Connectors", "PlannerCore",
+                "Connectors", "PlannerCore", "KubernetesTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -94,7 +105,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "Connectors", "PlannerCore", "PlannerIO",
+                "Connectors", "PlannerCore", "PlannerIO", "KubernetesTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -14,8 +14,8 @@ extension PlannerOptions {
         s.itlMilliseconds = itl
         s.maxGPUBudget = maxGPUBudget
         s.minEndpoint = minEndpoint
-        s.prefillEngineGPUs = prefillEngineNumGPU
-        s.decodeEngineGPUs = decodeEngineNumGPU
+        s.prefillEngineGPUs = prefillEngineNumGPU ?? 1
+        s.decodeEngineGPUs = decodeEngineNumGPU ?? 1
         s.mode = plannerMode
         s.correctionEnabled = correctionEnabled
         do { try s.validate() } catch let e as PlannerSettingsError { throw ValidationError(e.description) }

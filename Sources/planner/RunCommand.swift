@@ -1,10 +1,11 @@
 import ArgumentParser
 import Connectors
-import Dispatch
 import Foundation
 import Logging
 import PlannerCore
 import PlannerIO
+import ServiceLifecycle
+import UnixSignals
 
 /// Where `planner run` sends its decisions.
 enum PlannerEnvironment: String, ExpressibleByArgument, CaseIterable {
@@ -19,8 +20,8 @@ struct RunCommand: AsyncParsableCommand {
         Every adjustment interval: read the worker counts from the connector, observe the frontend's \
         metrics in Prometheus, correct the profile by the observed latencies, forecast the next \
         interval's load and scale prefill and decode workers to meet the SLA under the GPU budget. \
-        One log line per decision. SIGINT/SIGTERM stop it between intervals. An unreachable \
-        Prometheus, etcd or Kubernetes API skips the interval; the planner retries the next one.
+        One log line per decision. SIGINT/SIGTERM stop it between intervals (exit status 0). An \
+        unreachable Prometheus, etcd or Kubernetes API skips the interval; the planner retries the next one.
         """
     )
 
@@ -62,6 +63,12 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Stop after this many intervals (0: run until SIGINT/SIGTERM).")
     var maxIntervals: Int = 0
 
+    @Option(help: "kubernetes: seconds between polls of the DGD while waiting for it to become Ready (Dynamo: 10).")
+    var kubernetesPollInterval: Double = 10
+
+    @Option(help: "kubernetes: longest wait for the DGD to become Ready; also how long a not-Ready DGD holds scale-downs (Dynamo: 1800).")
+    var kubernetesReadinessTimeout: Double = 1800
+
     func validate() throws {
         if metricReportingPrometheusPort < 0 || metricReportingPrometheusPort > 65535 {
             throw ValidationError("--metric-reporting-prometheus-port must be 0..65535 (got \(metricReportingPrometheusPort))")
@@ -69,12 +76,29 @@ struct RunCommand: AsyncParsableCommand {
         if maxIntervals < 0 { throw ValidationError("--max-intervals must be 0 or more (got \(maxIntervals))") }
         if !(prometheusTimeout > 0) { throw ValidationError("--prometheus-timeout must be positive (got \(prometheusTimeout))") }
         if leaderTtl < 1 { throw ValidationError("--leader-ttl must be at least 1 s (got \(leaderTtl))") }
+        if !(kubernetesPollInterval > 0 && kubernetesPollInterval <= 3600) {
+            throw ValidationError("--kubernetes-poll-interval must be in (0, 3600] s (got \(kubernetesPollInterval))")
+        }
+        if !(kubernetesReadinessTimeout > 0 && kubernetesReadinessTimeout <= 86_400) {
+            throw ValidationError("--kubernetes-readiness-timeout must be in (0, 86400] s (got \(kubernetesReadinessTimeout))")
+        }
     }
 
+    /// The planner runs as the one service of a swift-service-lifecycle group: SIGTERM and
+    /// SIGINT trigger a graceful shutdown, which cancels the start-up (validation, the wait
+    /// for readiness) or ends the live loop between intervals; either way the exit status is 0.
     func run() async throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        let command = self
+        let service = ServiceGroupConfiguration.ServiceConfiguration(
+            service: ClosureService { try await command.live() },
+            successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .cancelGroup,
+            serviceName: "planner")
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [service], gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: Logger(label: "planner.lifecycle")))
         do {
-            try await live()
+            try await group.run()
         } catch let e as ValidationError {
             throw e
         } catch {
@@ -85,6 +109,37 @@ struct RunCommand: AsyncParsableCommand {
 
     private func live() async throws {
         let logger = Logger(label: "planner.run")
+        let prepared: PreparedRun
+        do {
+            prepared = try await cancelWhenGracefulShutdown { try await self.prepare(logger: logger) }
+        } catch where Task.isShuttingDownGracefully {
+            logger.info("stopped during start-up", metadata: ["after": "\(error)"])
+            return
+        }
+        let live = prepared.live
+        await withGracefulShutdownHandler {
+            await live.run(maxIntervals: maxIntervals > 0 ? maxIntervals : nil)
+        } onGracefulShutdown: {
+            live.requestStop()
+        }
+        await prepared.leader?.resign()
+        await prepared.server?.stop()
+    }
+
+    /// What start-up hands the live loop (built inside a cancellable task, hence Sendable).
+    private final class PreparedRun: @unchecked Sendable {
+        let live: LivePlanner
+        let leader: LeaderElection?
+        let server: LoopbackHTTPServer?
+
+        init(live: LivePlanner, leader: LeaderElection?, server: LoopbackHTTPServer?) {
+            self.live = live
+            self.leader = leader
+            self.server = server
+        }
+    }
+
+    private func prepare(logger: Logger) async throws -> PreparedRun {
         var settings = try planner.plannerSettings(correctionEnabled: !noCorrection)
         let profile = try ProfileLoader.load(directory: planner.profileFlags.profileResultsDir)
 
@@ -112,12 +167,7 @@ struct RunCommand: AsyncParsableCommand {
         logger.info("planning", metadata: ["model": "\(model)", "namespace": "\(namespace)",
                                            "environment": "\(environment.rawValue)",
                                            "prometheus": "\(metricPullingPrometheusEndpoint)"])
-
-        let signals = Self.onTerminationSignals { live.requestStop() }
-        await live.run(maxIntervals: maxIntervals > 0 ? maxIntervals : nil)
-        signals.forEach { $0.cancel() }
-        await setup.leader?.resign()
-        await server?.stop()
+        return PreparedRun(live: live, leader: setup.leader, server: server)
     }
 
     private struct Setup {
@@ -126,7 +176,7 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     /// Builds the connector; with Kubernetes, GPUs per worker come from the DGD
-    /// when it declares them (the flags are the fallback).
+    /// when it declares them (the flags are the fallback; RunCommand+Kubernetes.swift).
     private func connect(settings: inout PlannerSettings, logger: Logger) async throws -> Setup {
         switch environment {
         case .virtual:
@@ -139,32 +189,7 @@ struct RunCommand: AsyncParsableCommand {
             }
             return Setup(connector: try VirtualConnector(namespace: namespace, leaderElection: leader), leader: leader)
         case .kubernetes:
-            var required: [ComponentType] = []
-            if settings.mode.plansPrefill { required.append(.prefill) }
-            if settings.mode.plansDecode { required.append(.decode) }
-            let api = try KubernetesAPIClient(configuration: try KubernetesAPIConfiguration.automatic())
-            let connector = KubernetesConnector(api: api, deploymentName: try KubernetesConnector.deploymentName(),
-                                                backend: backend, requiredComponents: required)
-            try await connector.validateDeployment()
-            let gpus = try await connector.gpusPerWorker()
-            if let p = gpus.prefill { settings.prefillEngineGPUs = p }
-            if let d = gpus.decode { settings.decodeEngineGPUs = d }
-            logger.info("GPUs per worker", metadata: ["prefill": "\(settings.prefillEngineGPUs)",
-                                                      "decode": "\(settings.decodeEngineGPUs)",
-                                                      "from": "\(gpus.prefill == nil && gpus.decode == nil ? "flags" : "DGD")"])
-            try await connector.waitForDeploymentReady()
-            return Setup(connector: connector, leader: nil)
-        }
-    }
-
-    /// SIGINT/SIGTERM call `stop` instead of killing the process, so the loop ends between intervals.
-    static func onTerminationSignals(_ stop: @escaping @Sendable () -> Void) -> [DispatchSourceSignal] {
-        [SIGINT, SIGTERM].map { sig in
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler(handler: stop)
-            source.resume()
-            return source
+            return Setup(connector: try await connectKubernetes(settings: &settings, logger: logger), leader: nil)
         }
     }
 }

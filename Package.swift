@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         // Latency percentiles of `planner replay` in fixed memory.
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", exact: "0.2.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .target(
@@ -75,6 +76,8 @@ let package = Package(
                 "PlannerNumerics", "PlannerCore", "PlannerIO", "Connectors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
@@ -107,10 +110,21 @@ let package = Package(
             dependencies: ["PlannerCore", "PlannerIO", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         .testTarget(name: "PlannerIOTests", dependencies: ["PlannerIO", "PlannerCore", "TestPeers"]),
+        // The Kubernetes API test server (delayed operator, merge patch, token rotation),
+        // shared by the connector tests and the `planner run` process tests.
+        .target(
+            name: "KubernetesTestSupport",
+            dependencies: [
+                "Connectors", "HTTPTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            path: "Tests/KubernetesTestSupport"
+        ),
         .testTarget(
             name: "ConnectorsTests",
             dependencies: [
-                "Connectors", "PlannerCore", "HTTPTestSupport", "TestPeers",
+                "Connectors", "PlannerCore", "HTTPTestSupport", "TestPeers", "KubernetesTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -121,7 +135,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "Connectors", "PlannerCore", "PlannerIO", "HTTPTestSupport", "TestPeers",
+                "Connectors", "PlannerCore", "PlannerIO", "HTTPTestSupport", "TestPeers", "KubernetesTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -23,8 +23,8 @@ extension DecisionOptions {
         s.minGPUBudget = minGPUBudget
         s.prefillMinEndpoint = prefillMinEndpoint
         s.decodeMinEndpoint = decodeMinEndpoint
-        s.prefillEngineGPUs = prefillEngineNumGPU
-        s.decodeEngineGPUs = decodeEngineNumGPU
+        s.prefillEngineGPUs = prefillEngineNumGPU ?? 1
+        s.decodeEngineGPUs = decodeEngineNumGPU ?? 1
         s.mode = plannerMode
         s.correctionEnabled = correctionEnabled
         do { try s.validate() } catch let e as PlannerSettingsError { throw ValidationError(e.description) }

@@ -105,11 +105,13 @@ struct DecisionOptions: ParsableArguments {
     @Option(help: "Fewest decode replicas (default: --min-endpoint).")
     var decodeMinEndpoint: Int?
 
-    @Option(name: .customLong("prefill-engine-num-gpu"), help: "GPUs per prefill worker.")
-    var prefillEngineNumGPU: Int = 1
+    @Option(name: .customLong("prefill-engine-num-gpu"),
+            help: "GPUs per prefill worker (default 1; with --environment kubernetes the DGD's resources win).")
+    var prefillEngineNumGPU: Int?
 
-    @Option(name: .customLong("decode-engine-num-gpu"), help: "GPUs per decode worker.")
-    var decodeEngineNumGPU: Int = 1
+    @Option(name: .customLong("decode-engine-num-gpu"),
+            help: "GPUs per decode worker (default 1; with --environment kubernetes the DGD's resources win).")
+    var decodeEngineNumGPU: Int?
 
     @OptionGroup var profileFlags: ProfileOptions
 

@@ -5,6 +5,8 @@ import Foundation
 import Logging
 import PlannerCore
 import PlannerIO
+import ServiceLifecycle
+import UnixSignals
 
 /// Where `planner run` sends its decisions.
 enum PlannerEnvironment: String, ExpressibleByArgument, CaseIterable, Sendable {
@@ -19,8 +21,8 @@ struct RunCommand: AsyncParsableCommand, ConfigurableCommand {
         Every adjustment interval: read the worker counts from the connector, observe the frontend's \
         metrics in Prometheus, correct the profile by the observed latencies, forecast the next \
         interval's load and scale prefill and decode workers to meet the SLA under the GPU budget. \
-        One log line per decision. SIGINT/SIGTERM stop it between intervals. An unreachable \
-        Prometheus, etcd or Kubernetes API skips the interval; the planner retries the next one.
+        One log line per decision. SIGINT/SIGTERM stop it between intervals (exit status 0). An \
+        unreachable Prometheus, etcd or Kubernetes API skips the interval; the planner retries the next one.
         """
     )
 
@@ -67,6 +69,12 @@ struct RunCommand: AsyncParsableCommand, ConfigurableCommand {
     @Option(help: "Stop after this many intervals (0: run until SIGINT/SIGTERM).")
     var maxIntervals: Int = 0
 
+    @Option(help: "kubernetes: seconds between polls of the DGD while waiting for it to become Ready (Dynamo: 10).")
+    var kubernetesPollInterval: Double = 10
+
+    @Option(help: "kubernetes: longest wait for the DGD to become Ready; also how long a not-Ready DGD holds scale-downs (Dynamo: 1800).")
+    var kubernetesReadinessTimeout: Double = 1800
+
     @Option(help: "Write a self-contained HTML report of the run here (rewritten every --report-interval-hours and at exit).")
     var report: String?
 
@@ -96,13 +104,29 @@ struct RunCommand: AsyncParsableCommand, ConfigurableCommand {
         if !(reportIntervalHours.isFinite && reportIntervalHours > 0 && reportIntervalHours <= 8760) {
             throw ValidationError("--report-interval-hours must be a number of hours in (0, 8760] (got \(reportIntervalHours))")
         }
+        if !(kubernetesPollInterval > 0 && kubernetesPollInterval <= 3600) {
+            throw ValidationError("--kubernetes-poll-interval must be in (0, 3600] s (got \(kubernetesPollInterval))")
+        }
+        if !(kubernetesReadinessTimeout > 0 && kubernetesReadinessTimeout <= 86_400) {
+            throw ValidationError("--kubernetes-readiness-timeout must be in (0, 86400] s (got \(kubernetesReadinessTimeout))")
+        }
     }
 
+    /// The planner runs as the one service of a swift-service-lifecycle group: SIGTERM and
+    /// SIGINT trigger a graceful shutdown, which cancels the start-up (validation, the wait
+    /// for readiness) or ends the live loop between intervals; either way the exit status is 0.
     func run() async throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         let command = try withConfig { FileHandle.standardError.write(Data("planner run: warning: \($0)\n".utf8)) }
+        let service = ServiceGroupConfiguration.ServiceConfiguration(
+            service: ClosureService { try await command.live() },
+            successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .cancelGroup,
+            serviceName: "planner")
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [service], gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: Logger(label: "planner.lifecycle")))
         do {
-            try await command.live()
+            try await group.run()
         } catch let e as ValidationError {
             throw e
         } catch {
@@ -113,6 +137,40 @@ struct RunCommand: AsyncParsableCommand, ConfigurableCommand {
 
     private func live() async throws {
         let logger = Logger(label: "planner.run")
+        let prepared: PreparedRun
+        do {
+            prepared = try await cancelWhenGracefulShutdown { try await self.prepare(logger: logger) }
+        } catch where Task.isShuttingDownGracefully {
+            logger.info("stopped during start-up", metadata: ["after": "\(error)"])
+            return
+        }
+        let live = prepared.live
+        await withGracefulShutdownHandler {
+            await live.run(maxIntervals: maxIntervals > 0 ? maxIntervals : nil)
+        } onGracefulShutdown: {
+            live.requestStop()
+        }
+        prepared.recorder?.write()
+        await prepared.leader?.resign()
+        for server in prepared.servers { await server.stop() }
+    }
+
+    /// What start-up hands the live loop (built inside a cancellable task, hence Sendable).
+    private final class PreparedRun: @unchecked Sendable {
+        let live: LivePlanner
+        let leader: LeaderElection?
+        let servers: [PlannerHTTPServer]
+        let recorder: LiveReportRecorder?
+
+        init(live: LivePlanner, leader: LeaderElection?, servers: [PlannerHTTPServer], recorder: LiveReportRecorder?) {
+            self.live = live
+            self.leader = leader
+            self.servers = servers
+            self.recorder = recorder
+        }
+    }
+
+    private func prepare(logger: Logger) async throws -> PreparedRun {
         var settings = try planner.plannerSettings(correctionEnabled: !noCorrection)
         let profile = try ProfileLoader.load(directory: planner.profileFlags.profileResultsDir)
 
@@ -162,13 +220,7 @@ struct RunCommand: AsyncParsableCommand, ConfigurableCommand {
         logger.info("planning", metadata: ["model": "\(model)", "namespace": "\(namespace)",
                                            "environment": "\(environment.rawValue)",
                                            "prometheus": "\(metricPullingPrometheusEndpoint)"])
-
-        let signals = Self.onTerminationSignals { live.requestStop() }
-        await live.run(maxIntervals: maxIntervals > 0 ? maxIntervals : nil)
-        signals.forEach { $0.cancel() }
-        recorder?.write()
-        await setup.leader?.resign()
-        for server in servers { await server.stop() }
+        return PreparedRun(live: live, leader: setup.leader, servers: servers, recorder: recorder)
     }
 
     private struct Setup {
@@ -198,21 +250,7 @@ struct RunCommand: AsyncParsableCommand, ConfigurableCommand {
                                                  leaderElection: leader)
             return Setup(connector: connector, leader: leader)
         case .kubernetes:
-            var required: [ComponentType] = []
-            if settings.mode.plansPrefill { required.append(.prefill) }
-            if settings.mode.plansDecode { required.append(.decode) }
-            let api = try KubernetesAPIClient(configuration: try KubernetesAPIConfiguration.automatic())
-            let connector = KubernetesConnector(api: api, deploymentName: try KubernetesConnector.deploymentName(),
-                                                backend: backend, requiredComponents: required)
-            try await connector.validateDeployment()
-            let gpus = try await connector.gpusPerWorker()
-            if let p = gpus.prefill { settings.prefillEngineGPUs = p }
-            if let d = gpus.decode { settings.decodeEngineGPUs = d }
-            logger.info("GPUs per worker", metadata: ["prefill": "\(settings.prefillEngineGPUs)",
-                                                      "decode": "\(settings.decodeEngineGPUs)",
-                                                      "from": "\(gpus.prefill == nil && gpus.decode == nil ? "flags" : "DGD")"])
-            try await connector.waitForDeploymentReady()
-            return Setup(connector: connector, leader: nil)
+            return Setup(connector: try await connectKubernetes(settings: &settings, logger: logger), leader: nil)
         }
     }
 

@@ -1,5 +1,6 @@
 @testable import Connectors
 import Foundation
+import KubernetesTestSupport
 import PlannerCore
 import XCTest
 
@@ -10,11 +11,7 @@ final class KubernetesConnectorTests: XCTestCase {
     let vllmArgs = ["python3 -m dynamo.vllm --model meta-llama/Llama-3.1-8B --served-model-name llama-8b"]
 
     override func setUp() async throws {
-        server = KubernetesTestServer(services: [
-            "Frontend": KubernetesTestServer.service(nil, replicas: 1),
-            "VllmPrefillWorker": KubernetesTestServer.service("prefill", replicas: 2, gpus: 2, args: vllmArgs),
-            "VllmDecodeWorker": KubernetesTestServer.service("decode", replicas: 3, gpus: 4, args: vllmArgs),
-        ], adapters: ["VllmPrefillWorker"])
+        server = KubernetesTestServer(services: KubernetesTestServer.vllmServices(args: vllmArgs), adapters: ["VllmPrefillWorker"])
         baseURL = try await server.start()
     }
 
@@ -27,7 +24,7 @@ final class KubernetesConnectorTests: XCTestCase {
             server: baseURL, bearerToken: token ?? server.token, namespace: "prod"))
         let c = KubernetesConnector(api: api, deploymentName: name, backend: "vllm")
         c.pollSeconds = 0.01
-        c.maxPolls = 20
+        c.readinessTimeoutSeconds = 5
         return c
     }
 
@@ -37,8 +34,9 @@ final class KubernetesConnectorTests: XCTestCase {
         let counts = try await c.currentWorkerCounts()
         XCTAssertEqual(counts, WorkerCounts(prefill: 2, decode: 3))
         let gpus = try await c.gpusPerWorker()
-        XCTAssertEqual(gpus.prefill, 2)
-        XCTAssertEqual(gpus.decode, 4)
+        XCTAssertEqual(gpus.prefill.count, 2)
+        XCTAssertEqual(gpus.decode.count, 4)
+        XCTAssertEqual(gpus.decode.source, "spec.services.VllmDecodeWorker.resources.limits.gpu")
         let model = try await c.modelName(requested: nil)
         XCTAssertEqual(model, "llama-8b", "--served-model-name wins over --model")
         let same = try await c.modelName(requested: "llama-8b")
@@ -79,13 +77,19 @@ final class KubernetesConnectorTests: XCTestCase {
         XCTAssertEqual(server.replicas("VllmDecodeWorker"), 1)
     }
 
-    func testUnchangedCountsAreNotPatchedAndNotReadyIsSkipped() async throws {
+    func testUnchangedCountsAreNotPatchedAndNotReadyIsHeld() async throws {
         let c = try connector()
         try await c.setComponentReplicas([TargetReplica(component: .prefill, replicas: 2)], blocking: false)
         XCTAssertTrue(server.patches().isEmpty)
-        server.readyAfterReads = 100
-        server.setNotReady()
-        try await c.setComponentReplicas([TargetReplica(component: .prefill, replicas: 5)], blocking: false)
+        server.setMaxSchedulable("VllmDecodeWorker", 2)
+        XCTAssertFalse(server.isReady)
+        do {
+            try await c.setComponentReplicas([TargetReplica(component: .prefill, replicas: 5)], blocking: false)
+            XCTFail("a decision must be held (and say so) while the DGD is not Ready")
+        } catch let KubernetesError.scalingHeld(reason) {
+            XCTAssertTrue(reason.contains("VllmPrefillWorker 2→5") && reason.contains("VllmDecodeWorker 2/3 serving"), reason)
+            XCTAssertEqual(c.lastScalingNote, reason)
+        }
         XCTAssertTrue(server.patches().isEmpty, "no scaling while the DGD is not Ready")
         XCTAssertEqual(server.replicas("VllmPrefillWorker"), 2)
     }
@@ -98,43 +102,44 @@ final class KubernetesConnectorTests: XCTestCase {
     }
 
     func testBlockingScaleWaitsUntilReadyFlips() async throws {
-        server.readyAfterReads = 4
+        server.timing = OperatorTiming(reactionSeconds: 0.1, stepSeconds: 0.05)
         let c = try connector()
         try await c.addComponent(.decode, blocking: true)
         XCTAssertEqual(server.replicas("VllmDecodeWorker"), 4)
-        let reads = server.lock.withLock { server.requests.filter { $0.method == "GET" }.count }
-        XCTAssertGreaterThanOrEqual(reads, 2 + 4, "two reads before the patch, then polls until Ready")
+        XCTAssertEqual(server.status("VllmDecodeWorker"), ServiceReplicaStatus(4))
+        let reads = server.recorded().filter { $0.method == "GET" }.count
+        XCTAssertGreaterThanOrEqual(reads, 1 + 5, "one read before the patch, then polls until the operator is done")
         try await c.removeComponent(.prefill, blocking: false)
         XCTAssertEqual(server.replicas("VllmPrefillWorker"), 1)
     }
 
-    func testReadinessTimesOut() async throws {
-        server.readyAfterReads = 1000
-        server.setNotReady()
+    func testReadinessTimesOutNamingTheLastState() async throws {
+        server.setMaxSchedulable("VllmDecodeWorker", 1)
         let c = try connector()
-        c.maxPolls = 5
+        c.readinessTimeoutSeconds = 0.2
         do {
             try await c.waitForDeploymentReady()
             XCTFail("expected a timeout")
         } catch let e as KubernetesError {
-            guard case .readinessTimeout = e else { return XCTFail("\(e)") }
+            guard case let .readinessTimeout(_, _, last) = e else { return XCTFail("\(e)") }
+            XCTAssertTrue(last.contains("Ready=False"), last)
         }
     }
 
     func testAPIErrorsCarryStatusAndResource() async throws {
         let c = try connector()
-        server.failures = [("GET", "/dynamographdeployments/llama", 500)]
+        server.failures = [.init("GET", "/dynamographdeployments/llama", 500)]
         await assertAPIError(status: 500, resource: "dynamographdeployments/llama") { try await c.validateDeployment() }
-        server.failures = [("PATCH", "/scale", 409)]
+        server.failures = [.init("PATCH", "/scale", 409)]
         await assertAPIError(status: 409, resource: "llama-vllmprefillworker/scale") {
             try await c.setComponentReplicas([TargetReplica(component: .prefill, replicas: 3)], blocking: false)
         }
-        server.failures = [("PATCH", "/scale", 422)]
+        server.failures = [.init("PATCH", "/scale", 422)]
         await assertAPIError(status: 422, resource: "llama-vllmprefillworker/scale") {
             try await c.setComponentReplicas([TargetReplica(component: .prefill, replicas: 5)], blocking: false)
         }
         server.adapters = []
-        server.failures = [("PATCH", "/dynamographdeployments/llama", 409)]
+        server.failures = [.init("PATCH", "/dynamographdeployments/llama", 409)]
         await assertAPIError(status: 409, resource: "dynamographdeployments/llama") {
             try await c.setComponentReplicas([TargetReplica(component: .decode, replicas: 7)], blocking: false)
         }
@@ -219,11 +224,14 @@ final class KubernetesConnectorTests: XCTestCase {
 
         try "tok".write(toFile: dir + "/token", atomically: true, encoding: .utf8)
         try "team-a".write(toFile: dir + "/namespace", atomically: true, encoding: .utf8)
+        try ca.write(toFile: dir + "/ca.crt", atomically: true, encoding: .utf8)
         let pod = try KubernetesAPIConfiguration.inCluster(
             environment: ["KUBERNETES_SERVICE_HOST": "10.96.0.1", "KUBERNETES_SERVICE_PORT": "443"], directory: dir)
         XCTAssertEqual(pod.server, "https://10.96.0.1:443")
         XCTAssertEqual(pod.bearerToken, "tok")
         XCTAssertEqual(pod.namespace, "team-a")
+        XCTAssertEqual(pod.tokenFile, dir + "/token", "the token is re-read from there as it rotates")
+        XCTAssertEqual(pod.certificateAuthorityPEM, [UInt8](ca.utf8))
         XCTAssertThrowsError(try KubernetesAPIConfiguration.inCluster(environment: [:], directory: dir))
         XCTAssertThrowsError(try KubernetesAPIConfiguration.kubeconfig(path: dir + "/absent"))
         XCTAssertThrowsError(try KubernetesConnector.deploymentName(environment: [:]))

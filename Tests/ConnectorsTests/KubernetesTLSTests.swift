@@ -1,5 +1,6 @@
 @testable import Connectors
 import Foundation
+import KubernetesTestSupport
 import NIOSSL
 import PlannerCore
 import TestPeers

@@ -3,6 +3,7 @@ import PlannerCore
 
 /// Read-only view of a DynamoGraphDeployment object (SPEC.md §8.2), decoded
 /// from the API's JSON without insisting on fields the planner does not use.
+/// Numbers are read through `KubernetesNumber`: junk is an error naming the field.
 public struct DynamoGraphDeployment {
     public let name: String
     public let object: [String: Any]
@@ -12,14 +13,40 @@ public struct DynamoGraphDeployment {
         self.object = object
     }
 
+    var resource: String { "dynamographdeployments/\(name)" }
+
     public var services: [String: [String: Any]] {
         ((object["spec"] as? [String: Any])?["services"] as? [String: Any] ?? [:]).compactMapValues { $0 as? [String: Any] }
     }
 
+    private var status: [String: Any]? { object["status"] as? [String: Any] }
+
+    private var readyCondition: [String: Any]? {
+        (status?["conditions"] as? [[String: Any]] ?? []).first { $0["type"] as? String == "Ready" }
+    }
+
     /// The Ready condition is "True".
-    public var isReady: Bool {
-        let conditions = (object["status"] as? [String: Any])?["conditions"] as? [[String: Any]] ?? []
-        return conditions.contains { $0["type"] as? String == "Ready" && $0["status"] as? String == "True" }
+    public var isReady: Bool { readyCondition?["status"] as? String == "True" }
+
+    /// "Ready=False (ServicesNotReady: waiting for …)", for log lines.
+    public var readinessSummary: String {
+        guard let c = readyCondition else { return "no Ready condition" }
+        let reason = [c["reason"] as? String, c["message"] as? String].compactMap { $0 }.filter { !$0.isEmpty }
+        return "Ready=\(c["status"] as? String ?? "?")" + (reason.isEmpty ? "" : " (\(reason.joined(separator: ": ")))")
+    }
+
+    /// When the Ready condition last changed, as the API wrote it (compared, never parsed).
+    public var readyTransitionTime: String? { readyCondition?["lastTransitionTime"] as? String }
+
+    /// `metadata.generation` (bumped by the API server on every spec change).
+    public func generation() throws -> Int? {
+        try KubernetesNumber.count((object["metadata"] as? [String: Any])?["generation"], field: "metadata.generation",
+                                   in: resource, maximum: .max)
+    }
+
+    /// `status.observedGeneration`: the generation the operator has acted on (nil where the CRD has none).
+    public func observedGeneration() throws -> Int? {
+        try KubernetesNumber.count(status?["observedGeneration"], field: "status.observedGeneration", in: resource, maximum: .max)
     }
 
     /// Well-known service names of each backend, used when no service declares a subComponentType.
@@ -35,58 +62,79 @@ public struct DynamoGraphDeployment {
         }
     }
 
-    /// The service of `component`: the one whose subComponentType matches; two
-    /// such services are an error; none falls back to the backend's well-known
-    /// name when that service declares no subComponentType. Nil when absent.
+    /// A service's subComponentType; an empty string counts as none (as in Dynamo).
+    private func subComponentType(_ spec: [String: Any]) -> String? {
+        guard let s = spec["subComponentType"] as? String, !s.isEmpty else { return nil }
+        return s
+    }
+
+    /// The service of `component`: the one whose subComponentType is exactly
+    /// `prefill`/`decode` (case matters, as in Dynamo); two such services are an
+    /// error; none falls back to the backend's well-known name when that service
+    /// declares no (or an empty) subComponentType. Nil when absent.
     public func serviceName(for component: ComponentType, backend: String) throws -> String? {
-        let matches = services.filter { ($0.value["subComponentType"] as? String)?.lowercased() == component.rawValue }
-            .map(\.key).sorted()
+        let matches = services.filter { subComponentType($0.value) == component.rawValue }.map(\.key).sorted()
         if matches.count > 1 {
             throw KubernetesError.deployment("\(name) has \(matches.count) services with subComponentType \(component.rawValue): \(matches.joined(separator: ", "))")
         }
         if let only = matches.first { return only }
         if let fallback = Self.defaultServiceName(backend: backend, component: component),
-           let spec = services[fallback], spec["subComponentType"] == nil {
+           let spec = services[fallback], subComponentType(spec) == nil {
             return fallback
         }
         return nil
     }
 
-    /// `spec.services.{name}.replicas` (a service without it runs one replica).
-    public func desiredReplicas(service: String) -> Int {
-        Self.int(services[service]?["replicas"]) ?? 1
+    /// `spec.services.{name}.replicas`; absent is 0, as Dynamo reads it.
+    public func desiredReplicas(service: String) throws -> Int {
+        try KubernetesNumber.count(services[service]?["replicas"], field: "spec.services.\(service).replicas", in: resource) ?? 0
     }
 
-    /// Ready replicas from `status.services.{name}`: availableReplicas, else readyReplicas.
-    public func readyReplicas(service: String) -> Int? {
-        guard let s = serviceStatus(service) else { return nil }
-        return Self.int(s["availableReplicas"]) ?? Self.int(s["readyReplicas"])
+    /// Replicas serving traffic: `status.services.{name}.availableReplicas`, else
+    /// `readyReplicas`, else 0 (Dynamo's count for the correction factors).
+    public func servingReplicas(service: String) throws -> Int {
+        let s = serviceStatus(service)
+        let field = "status.services.\(service)."
+        return try KubernetesNumber.count(s?["availableReplicas"], field: field + "availableReplicas", in: resource)
+            ?? KubernetesNumber.count(s?["readyReplicas"], field: field + "readyReplicas", in: resource) ?? 0
     }
 
-    /// Desired == updated == ready (services without a status entry count as stable).
-    public func isStable(service: String) -> Bool {
-        guard let s = serviceStatus(service) else { return true }
-        let desired = Self.int(s["replicas"]) ?? desiredReplicas(service: service)
-        let updated = Self.int(s["updatedReplicas"]) ?? desired
-        return desired == updated && updated == (readyReplicas(service: service) ?? desired)
+    /// Whether the operator reports this service at all (older operators may not).
+    public func hasServiceStatus(_ service: String) -> Bool { serviceStatus(service) != nil }
+
+    /// No rollout in progress: spec replicas == updated == serving.
+    public func isStable(service: String) throws -> Bool {
+        let updated = try KubernetesNumber.count(serviceStatus(service)?["updatedReplicas"],
+                                                 field: "status.services.\(service).updatedReplicas", in: resource) ?? 0
+        let desired = try desiredReplicas(service: service)
+        let serving = try servingReplicas(service: service)
+        return desired == updated && updated == serving
     }
 
-    /// GPUs per worker of a service: `resources.limits.gpu`, else `resources.requests.gpu`;
-    /// nil when neither is declared. A declared value outside `PlannerLimits.gpusPerEngine`
-    /// (or not an integer) is an error naming the field.
-    public func gpusPerWorker(service: String) throws -> Int? {
+    /// GPUs per worker from `resources.limits.gpu`, else `resources.requests.gpu` (nil: neither).
+    public func gpuResource(service: String) throws -> (count: Int, field: String)? {
         let resources = services[service]?["resources"] as? [String: Any]
         for kind in ["limits", "requests"] {
-            guard let raw = (resources?[kind] as? [String: Any])?["gpu"] else { continue }
-            let field = "\(name) spec.services.\(service).resources.\(kind).gpu"
-            guard let gpus = Self.int(raw) else {
-                throw KubernetesError.deployment("\(field) must be \(PlannerLimits.gpusPerEngine.expected), got `\(raw)`")
-            }
-            do { return try PlannerLimits.gpusPerEngine.check(gpus, name: field) } catch let e as NumberOutOfRange {
-                throw KubernetesError.deployment(e.description)
+            let field = "spec.services.\(service).resources.\(kind).gpu"
+            if let n = try KubernetesNumber.count((resources?[kind] as? [String: Any])?["gpu"], field: field, in: resource) {
+                return (n, field)
             }
         }
         return nil
+    }
+
+    /// DRA claims of the service's pod (`extraPodSpec.resourceClaims`) that its
+    /// main container uses (all of them when the container names none).
+    public func resourceClaims(service: String) -> [ResourceClaimReference] {
+        let pod = services[service]?["extraPodSpec"] as? [String: Any]
+        let used = Set((((pod?["mainContainer"] as? [String: Any])?["resources"] as? [String: Any])?["claims"] as? [[String: Any]] ?? [])
+            .compactMap { $0["name"] as? String })
+        return (pod?["resourceClaims"] as? [[String: Any]] ?? []).compactMap { claim in
+            guard let name = claim["name"] as? String, used.isEmpty || used.contains(name) else { return nil }
+            if let t = claim["resourceClaimTemplateName"] as? String { return ResourceClaimReference(name: name, template: t) }
+            if let c = claim["resourceClaimName"] as? String { return ResourceClaimReference(name: name, claim: c) }
+            return nil
+        }
     }
 
     /// The served model name from the service's container args.
@@ -110,10 +158,19 @@ public struct DynamoGraphDeployment {
     }
 
     private func serviceStatus(_ service: String) -> [String: Any]? {
-        ((object["status"] as? [String: Any])?["services"] as? [String: Any])?[service] as? [String: Any]
+        (status?["services"] as? [String: Any])?[service] as? [String: Any]
     }
+}
 
-    /// An integer field; nil for anything that is not an exact integer within Int
-    /// (a JSON number of 2^63 or more, a fraction, text).
-    static func int(_ v: Any?) -> Int? { CheckedNumber.exactInt(v) }
+/// A pod's DRA claim: from a ResourceClaimTemplate (one claim per pod) or a shared ResourceClaim.
+public struct ResourceClaimReference: Equatable, Sendable {
+    public var name: String
+    public var template: String?
+    public var claim: String?
+
+    public init(name: String, template: String? = nil, claim: String? = nil) {
+        self.name = name
+        self.template = template
+        self.claim = claim
+    }
 }

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import Logging
 import NIOCore
 import NIOHTTP1
 import NIOSSL
@@ -13,7 +14,13 @@ public enum KubernetesError: Error, CustomStringConvertible, Equatable {
     case unreachable(server: String, reason: String)
     case malformed(resource: String, detail: String)
     case deployment(String)
-    case readinessTimeout(resource: String, seconds: Double)
+    /// Every problem `validateDeployment` found, in one error.
+    case validation(deployment: String, problems: [String])
+    case readinessTimeout(resource: String, seconds: Double, lastState: String)
+    /// A decision not applied because the DGD is not Ready (the reason says how long and what is held).
+    case scalingHeld(String)
+    /// The API kept answering an older version of the object than one already seen.
+    case staleRead(resource: String, generation: Int, newest: Int)
 
     public var description: String {
         switch self {
@@ -23,8 +30,22 @@ public enum KubernetesError: Error, CustomStringConvertible, Equatable {
         case let .unreachable(server, reason): return "Kubernetes API at \(server) is unreachable: \(reason)"
         case let .malformed(resource, detail): return "unreadable Kubernetes object \(resource): \(detail)"
         case let .deployment(m): return "DynamoGraphDeployment: \(m)"
-        case let .readinessTimeout(resource, seconds):
-            return "\(resource) did not become ready within \(NumberText.plain(seconds)) s"
+        case let .validation(deployment, problems):
+            return "DynamoGraphDeployment \(deployment) cannot be planned (\(problems.count) problem\(problems.count == 1 ? "" : "s")): \(problems.joined(separator: "; "))"
+        case let .readinessTimeout(resource, seconds, lastState):
+            return "\(resource) did not become ready within \(NumberText.plain(seconds)) s (last seen: \(lastState))"
+        case let .scalingHeld(reason): return "decision held: \(reason)"
+        case let .staleRead(resource, generation, newest):
+            return "\(resource) still reads generation \(generation) after generation \(newest) was seen (stale reads); retrying later"
+        }
+    }
+
+    /// Worth retrying: the API server or the network failed, not the request.
+    public var isTransient: Bool {
+        switch self {
+        case .unreachable, .staleRead: return true
+        case let .api(status, _, _, _): return status >= 500 || status == 429
+        default: return false
         }
     }
 
@@ -36,14 +57,33 @@ public enum KubernetesError: Error, CustomStringConvertible, Equatable {
 }
 
 /// JSON over the Kubernetes REST API: GET and merge-PATCH of objects.
+///
+/// Service-account tokens rotate (bound tokens expire, typically within the hour),
+/// so when the configuration names a token file it is read again every
+/// `tokenRereadSeconds` (60, as Dynamo's Python client does) and at once on a
+/// 401, after which the request is retried once.
 public final class KubernetesAPIClient: @unchecked Sendable {
     public let configuration: KubernetesAPIConfiguration
+    /// Seconds between re-reads of `configuration.tokenFile`.
+    public var tokenRereadSeconds: Double = 60
     private let client: HTTPClient
     private let timeout: TimeAmount
+    private let logger: Logger
+    private let tokenLock = NSLock()
+    private var token: String?
+    private var tokenReadAt: Double
+    /// Times the token file was read again, and requests retried after a 401.
+    public private(set) var tokenRereads = 0
+    public private(set) var unauthorizedRetries = 0
 
-    public init(configuration: KubernetesAPIConfiguration, timeoutSeconds: Double = 30) throws {
+    public init(configuration: KubernetesAPIConfiguration, timeoutSeconds: Double = 30,
+                logger: Logger = Logger(label: "planner.kubernetes.api")) throws {
         self.configuration = configuration
-        self.timeout = .nanoseconds(CheckedNumber.nanoseconds(seconds: timeoutSeconds))
+        self.logger = logger
+        self.token = configuration.bearerToken
+        self.tokenReadAt = ProcessInfo.processInfo.systemUptime
+        // Checked, so a huge or NaN timeout cannot trap in the conversion.
+        self.timeout = .nanoseconds(CheckedNumber.nanoseconds(seconds: timeoutSeconds.isFinite && timeoutSeconds > 0 ? timeoutSeconds : 30))
         var tls = TLSConfiguration.makeClientConfiguration()
         do {
             if let ca = configuration.certificateAuthorityPEM {
@@ -77,11 +117,45 @@ public final class KubernetesAPIClient: @unchecked Sendable {
         return try await send("PATCH", resource, body: body, contentType: "application/merge-patch+json")
     }
 
+    /// The bearer token to send: re-read from the token file when `force` or when the last read is old.
+    /// A file that cannot be read keeps the token in hand (rotation swaps the file atomically).
+    private func currentToken(force: Bool) -> String? {
+        guard let file = configuration.tokenFile else { return token }
+        let now = ProcessInfo.processInfo.systemUptime
+        return tokenLock.withLock {
+            guard force || now - tokenReadAt >= tokenRereadSeconds else { return token }
+            tokenReadAt = now
+            guard let data = FileManager.default.contents(atPath: file) else {
+                logger.warning("cannot re-read the token file; keeping the token in hand", metadata: ["file": "\(file)"])
+                return token
+            }
+            let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            if !text.isEmpty {
+                if text != token { logger.info("token file changed; using the new token", metadata: ["file": "\(file)"]) }
+                token = text
+            }
+            tokenRereads += 1
+            return token
+        }
+    }
+
     private func send(_ method: String, _ resource: String, body: Data?, contentType: String?) async throws -> [String: Any] {
+        do {
+            return try await sendOnce(method, resource, body: body, contentType: contentType, token: currentToken(force: false))
+        } catch let e as KubernetesError where e.httpStatus == 401 && configuration.tokenFile != nil {
+            // An expired token: read the file again and retry once.
+            tokenLock.withLock { unauthorizedRetries += 1 }
+            logger.info("401 from the API; re-reading the token file and retrying once", metadata: ["resource": "\(resource)"])
+            return try await sendOnce(method, resource, body: body, contentType: contentType, token: currentToken(force: true))
+        }
+    }
+
+    private func sendOnce(_ method: String, _ resource: String, body: Data?, contentType: String?,
+                          token: String?) async throws -> [String: Any] {
         var request = HTTPClientRequest(url: configuration.server + resource)
         request.method = HTTPMethod(rawValue: method)
         request.headers.add(name: "Accept", value: "application/json")
-        if let token = configuration.bearerToken { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if let body, let contentType {
             request.headers.add(name: "Content-Type", value: contentType)
             request.body = .bytes(ByteBuffer(bytes: body))
@@ -95,13 +169,24 @@ public final class KubernetesAPIClient: @unchecked Sendable {
             throw KubernetesError.unreachable(server: configuration.server, reason: String(describing: error))
         }
         let data = Data(buffer.readableBytesView)
-        let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+        let parsed = Result { try JSONSerialization.jsonObject(with: data) }
+        let object = (try? parsed.get()) as? [String: Any]
         guard (200..<300).contains(Int(response.status.code)) else {
             // Failures come as a `Status` object whose `message` says what went wrong.
             let message = object?["message"] as? String ?? String(decoding: data.prefix(300), as: UTF8.self)
             throw KubernetesError.api(status: Int(response.status.code), method: method, resource: resource, message: message)
         }
-        guard let object else { throw KubernetesError.malformed(resource: resource, detail: "the answer is not a JSON object") }
+        guard let object else {
+            // JSONSerialization refuses numbers like 1e400 ("not representable"): say so.
+            let why = (try? parsed.get()) == nil ? "the answer is not valid JSON (\(Self.reason(parsed)))" : "the answer is not a JSON object"
+            throw KubernetesError.malformed(resource: resource, detail: why)
+        }
         return object
+    }
+
+    private static func reason(_ r: Result<Any, Error>) -> String {
+        guard case let .failure(e) = r else { return "" }
+        let ns = e as NSError
+        return (ns.userInfo[NSDebugDescriptionErrorKey] as? String) ?? ns.localizedDescription
     }
 }

@@ -13,8 +13,12 @@ public struct KubernetesAPIConfiguration: Equatable, Sendable {
     public var clientCertificatePEM: [UInt8]?
     public var clientKeyPEM: [UInt8]?
     public var insecureSkipTLSVerify = false
+    /// File the bearer token came from; the client re-reads it as tokens rotate.
+    public var tokenFile: String?
     /// Namespace of the service account / kubeconfig context (default `default`).
     public var namespace: String
+    /// Where `namespace` came from, for the start-up log line.
+    public var namespaceSource = "given"
 
     public init(server: String, bearerToken: String? = nil, certificateAuthorityPEM: [UInt8]? = nil, namespace: String = "default") {
         self.server = server
@@ -26,19 +30,31 @@ public struct KubernetesAPIConfiguration: Equatable, Sendable {
     public static let serviceAccountDirectory = "/var/run/secrets/kubernetes.io/serviceaccount"
 
     /// In-cluster configuration from `KUBERNETES_SERVICE_HOST`/`_PORT` and the
-    /// service-account token, CA and namespace files under `directory`.
+    /// service-account token, CA and namespace files under `directory`. The port
+    /// and a non-empty CA are required (no silent 443, no system trust store).
     public static func inCluster(environment: [String: String] = ProcessInfo.processInfo.environment,
                                  directory: String = serviceAccountDirectory) throws -> KubernetesAPIConfiguration {
         guard let host = environment["KUBERNETES_SERVICE_HOST"], !host.isEmpty else {
             throw KubernetesError.configuration("KUBERNETES_SERVICE_HOST is not set: not running in a pod (give a kubeconfig with KUBECONFIG)")
         }
-        let port = environment["KUBERNETES_SERVICE_PORT"] ?? "443"
+        guard let port = environment["KUBERNETES_SERVICE_PORT"], !port.isEmpty else {
+            throw KubernetesError.configuration("KUBERNETES_SERVICE_PORT is not set while KUBERNETES_SERVICE_HOST is \(host): the pod's environment names no API server port")
+        }
+        guard let portNumber = Int(port), (1...65535).contains(portNumber) else {
+            throw KubernetesError.configuration("KUBERNETES_SERVICE_PORT is '\(port)': expected a port number 1..65535")
+        }
         let hostPart = host.contains(":") ? "[\(host)]" : host
-        let token = try readText("\(directory)/token", what: "service-account token")
-        let ca = FileManager.default.contents(atPath: "\(directory)/ca.crt").map { [UInt8]($0) }
-        let namespace = (try? readText("\(directory)/namespace", what: "namespace")) ?? "default"
-        var c = KubernetesAPIConfiguration(server: "https://\(hostPart):\(port)", bearerToken: token,
-                                           certificateAuthorityPEM: ca, namespace: namespace.isEmpty ? "default" : namespace)
+        let tokenFile = "\(directory)/token"
+        let token = try readText(tokenFile, what: "service-account token")
+        guard let ca = FileManager.default.contents(atPath: "\(directory)/ca.crt"), !ca.isEmpty else {
+            throw KubernetesError.configuration("the cluster CA at \(directory)/ca.crt is missing or empty: the API server's certificate cannot be checked")
+        }
+        let namespaceFile = "\(directory)/namespace"
+        let namespace = (try? readText(namespaceFile, what: "namespace")) ?? ""
+        var c = KubernetesAPIConfiguration(server: "https://\(hostPart):\(portNumber)", bearerToken: token,
+                                           certificateAuthorityPEM: [UInt8](ca), namespace: namespace.isEmpty ? "default" : namespace)
+        c.tokenFile = tokenFile
+        c.namespaceSource = namespace.isEmpty ? "default: \(namespaceFile) is missing or empty" : "the service account's \(namespaceFile)"
         c.insecureSkipTLSVerify = false
         return c
     }
@@ -89,7 +105,11 @@ public struct KubernetesAPIConfiguration: Equatable, Sendable {
             }
             return nil
         }
-        var c = KubernetesAPIConfiguration(server: server, namespace: context["namespace"] as? String ?? "default")
+        let contextNamespace = context["namespace"] as? String ?? ""
+        var c = KubernetesAPIConfiguration(server: server, namespace: contextNamespace.isEmpty ? "default" : contextNamespace)
+        c.namespaceSource = contextNamespace.isEmpty
+            ? "default: context '\(current)' of the kubeconfig \(path) names no namespace"
+            : "context '\(current)' of the kubeconfig \(path)"
         c.certificateAuthorityPEM = try pem(data: "certificate-authority-data", file: "certificate-authority", in: cluster)
         c.insecureSkipTLSVerify = cluster["insecure-skip-tls-verify"] as? Bool ?? false
         c.clientCertificatePEM = try pem(data: "client-certificate-data", file: "client-certificate", in: user)
@@ -97,7 +117,9 @@ public struct KubernetesAPIConfiguration: Equatable, Sendable {
         if let token = user["token"] as? String {
             c.bearerToken = token
         } else if let file = user["tokenFile"] as? String {
-            c.bearerToken = try readText(file.hasPrefix("/") ? file : base + "/" + file, what: "token file")
+            let full = file.hasPrefix("/") ? file : base + "/" + file
+            c.bearerToken = try readText(full, what: "token file")
+            c.tokenFile = full
         }
         return c
     }

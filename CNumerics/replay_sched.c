@@ -140,7 +140,7 @@ static void admit_waiting(cn_replay_sim *s, rp_worker *w, const cn_replay_engine
     }
 }
 
-/* Blocks request r holds once its sequence reaches `tokens` (blocks are only ever added while running). */
+/* Blocks request r lacks to hold `tokens` tokens (blocks are only ever added while it runs). */
 static int64_t blocks_short(const rp_req *r, int64_t tokens, int64_t bs) {
     int64_t d = rp_ceil_div(tokens, bs) - r->held_keyed - r->anon_count;
     return d > 0 ? d : 0;
@@ -221,7 +221,7 @@ static int64_t fast_forward(cn_replay_sim *s, rp_worker *w, const cn_replay_engi
     double bound = rp_enqueue_bound(s, w);
     /* blocks: iteration k allocates up to the sequence isl + generated + k − 1 (monotone in k) */
     int64_t free_blocks = rp_kv_free_blocks(w), lo = 0, hi = kmax;
-    if (R * rp_ceil_div(kmax, bs) + R <= free_blocks ||   /* plenty: no request needs more than that */
+    if (rp_ceil_div(kmax, bs) + 1 <= free_blocks / R ||   /* plenty: no request needs more than that */
         blocks_needed(s, w, bs, kmax, free_blocks) <= free_blocks)
         lo = kmax;
     while (lo < hi) {

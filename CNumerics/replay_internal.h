@@ -186,17 +186,20 @@ void rp_list_remove(cn_replay_sim *s, int32_t *head, int32_t *tail, int32_t i);
 
 /* simulator services used by the scheduler (replay_sim.c) */
 void rp_heap_push(cn_replay_sim *s, double t, int32_t kind, int32_t idx, uint32_t gen);
-void rp_request_done(cn_replay_sim *s, rp_req *r);
+
+/* workers, routing, scaling (replay_pool.c) */
 void rp_route(cn_replay_sim *s, int pool, int32_t i);
+void rp_route_unrouted(cn_replay_sim *s, int pool);
+void rp_request_done(cn_replay_sim *s, rp_req *r);
+void rp_worker_maybe_retire(cn_replay_sim *s, rp_worker *w);
+double rp_enqueue_bound(const cn_replay_sim *s, const rp_worker *w);
+void rp_mark_dirty(cn_replay_sim *s, rp_worker *w);
 
 /* disaggregated handoff (replay_handoff.c) */
 void rp_handoff_hold(cn_replay_sim *s, rp_worker *prefill, rp_req *r);
 void rp_handoff_enqueue(cn_replay_sim *s, rp_worker *decode, int32_t i);
 void rp_handoff_reserve(cn_replay_sim *s, rp_worker *decode);
 void rp_handoff_activate(cn_replay_sim *s, rp_req *r);
-void rp_worker_maybe_retire(cn_replay_sim *s, rp_worker *w);
-void rp_mark_dirty(cn_replay_sim *s, rp_worker *w);
-double rp_enqueue_bound(const cn_replay_sim *s, const rp_worker *w);
 
 static inline int64_t rp_ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 static inline const cn_replay_engine_params *rp_engine(const cn_replay_sim *s, int pool) {

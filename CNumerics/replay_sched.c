@@ -5,6 +5,7 @@
  * a preemption) in chunks of the remaining budget; the iteration that completes the sequence emits the next
  * token. A request that arrived at a decode worker with its prompt's KV starts at computed = isl − 1: each
  * iteration it decodes one token at context `target`, the decode worker producing the first token too. */
+#include <math.h>
 #include "replay_internal.h"
 
 void rp_list_push_back(cn_replay_sim *s, int32_t *head, int32_t *tail, int32_t i) {
@@ -139,7 +140,7 @@ static void admit_waiting(cn_replay_sim *s, rp_worker *w, const cn_replay_engine
     }
 }
 
-/* Blocks request r holds once its sequence reaches `tokens` (blocks are only ever added while running). */
+/* Blocks request r lacks to hold `tokens` tokens (blocks are only ever added while it runs). */
 static int64_t blocks_short(const rp_req *r, int64_t tokens, int64_t bs) {
     int64_t d = rp_ceil_div(tokens, bs) - r->held_keyed - r->anon_count;
     return d > 0 ? d : 0;
@@ -162,7 +163,9 @@ static int64_t blocks_needed(const cn_replay_sim *s, const rp_worker *w, int64_t
 static int64_t silent_iterations(cn_replay_sim *s, const cn_replay_engine_params *e, int64_t kv, int64_t R,
                                  int64_t kmax, double bound, double *now) {
     int64_t k = 0, same = 0, last_us = -1;   /* `same` iterations of gap `gap` not yet counted */
-    double t = *now, gap = 0, ms = 0, limit = s->t_stop_ms;
+    /* next < bound and next ≤ horizon, as one comparison */
+    double t = *now, gap = 0, ms = 0, stop = nextafter(s->t_stop_ms, INFINITY);
+    if (bound < stop) stop = bound;
     double cap = (double)(e->num_gpu_blocks * e->block_size), div = e->speedup_ratio * e->decode_speedup_ratio;
     int fast = s->p.perf == CN_REPLAY_PERF_POLY && cap > 0 && div == 1.0 &&
                (e->num_gpu_blocks * e->block_size & (e->num_gpu_blocks * e->block_size - 1)) == 0;
@@ -180,7 +183,7 @@ static int64_t silent_iterations(cn_replay_sim *s, const cn_replay_engine_params
         int64_t n = raw < 9e15 ? (int64_t)(raw * 1000.0 + 0.5) : -2;
         if (n != last_us) { ms = n >= 0 ? (double)n / 1000.0 : raw; last_us = n; }
         double next = t + ms;
-        if (!(next < bound) || next > limit) break;
+        if (!(next < stop)) break;
         double g = next - t;
         if (g != gap) {
             if (same) rp_gap_add(s, gap, same * R);
@@ -218,7 +221,7 @@ static int64_t fast_forward(cn_replay_sim *s, rp_worker *w, const cn_replay_engi
     double bound = rp_enqueue_bound(s, w);
     /* blocks: iteration k allocates up to the sequence isl + generated + k − 1 (monotone in k) */
     int64_t free_blocks = rp_kv_free_blocks(w), lo = 0, hi = kmax;
-    if (R * rp_ceil_div(kmax, bs) + R <= free_blocks ||   /* plenty: no request needs more than that */
+    if (rp_ceil_div(kmax, bs) + 1 <= free_blocks / R ||   /* plenty: no request needs more than that */
         blocks_needed(s, w, bs, kmax, free_blocks) <= free_blocks)
         lo = kmax;
     while (lo < hi) {

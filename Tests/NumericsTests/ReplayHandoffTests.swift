@@ -43,6 +43,28 @@ final class ReplayHandoffTests: XCTestCase {
         XCTAssertEqual(sim.stats(.decode).kvBlocksUsed, 0)
     }
 
+    func testDrainingPrefillWorkerStaysUntilItsHeldPromptsAreReserved() throws {
+        var s = ReplaySimulatorSettings()
+        s.mode = .disaggregated
+        s.maxInflight = 64
+        s.maxWorkersPerPool = 2
+        s.decodeEngine = ReplayEngineSettings(maxNumBatchedTokens: 8192, maxNumSeqs: 256, numGpuBlocks: 40, blockSize: 64)
+        let sim = try ReplaySimulator(settings: s)
+        try sim.setWorkers(.prefill, 1, initial: true)
+        try sim.setWorkers(.decode, 1, initial: true)
+        _ = try sim.submit((0..<4).map { ReplayArrival(id: Int64($0), arrival: 0, isl: 1700, osl: 300) })
+        var done: [ReplayCompletion] = []
+        try sim.run(until: 1) { done.append($0) }
+        XCTAssertGreaterThan(sim.stats(.prefill).kvBlocksUsed, 0)   // prompts held for the decode worker
+        try sim.setWorkers(.prefill, 0, initial: false)
+        XCTAssertEqual(sim.stats(.prefill).draining, 1)
+        XCTAssertTrue(try sim.finish(maxTime: 1e6) { done.append($0) })
+        XCTAssertEqual(done.count, 4)
+        XCTAssertEqual(sim.stats(.prefill).draining + sim.stats(.prefill).live, 0)
+        XCTAssertEqual(sim.stats(.prefill).kvBlocksUsed, 0)
+        XCTAssertEqual(sim.stats(.decode).kvBlocksUsed, 0)
+    }
+
     /// Stopping the clock every few milliseconds (which leaves no room to fast-forward) gives the same
     /// completions, in the same order, and the same token gaps as one run to the end.
     func testRunningInShortStepsGivesTheSameOutputs() throws {

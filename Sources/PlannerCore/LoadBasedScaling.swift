@@ -1,0 +1,77 @@
+/// The load-based mode's replica rule (docs/planning.md), a pure function in the
+/// style of `ScalingMath`: the loop around it only gathers the engines' load and
+/// applies the answer.
+///
+/// One pool at a time, on one load signal per worker — prefill: queued prompt
+/// tokens per worker; decode: KV-cache utilisation (0…1) — with the throughput
+/// planner's answer as the floor:
+/// - below the floor: the floor, at once;
+/// - above `high` with no worker still starting: up to
+///   ceil(workers · load / setpoint), setpoint = (high + low) / 2, at least one more;
+/// - below `low`, once `minDwellSeconds` have passed since the pool last changed:
+///   one fewer, but only when the load the remaining workers would carry,
+///   load · workers / (workers − 1), stays below `high` — a removal that would
+///   push the pool straight back over the threshold is not made (no 2↔1 flapping);
+/// - otherwise unchanged. Never above `maxWorkers` (when > 0) unless the floor says so.
+public enum LoadBasedScaling {
+    /// Scale-up and scale-down thresholds of one signal.
+    public struct Thresholds: Equatable, Sendable {
+        public var high: Double
+        public var low: Double
+        public init(high: Double, low: Double) { self.high = high; self.low = low }
+
+        /// Prefill: queued prompt tokens per worker.
+        public static let prefillQueueTokens = Thresholds(high: 8192, low: 1024)
+        /// Decode: KV-cache utilisation.
+        public static let decodeKVUtilisation = Thresholds(high: 0.85, low: 0.5)
+
+        /// Finite, 0 ≤ low < high.
+        public var isValid: Bool { high.isFinite && low.isFinite && low >= 0 && low < high }
+    }
+
+    /// What one pool looks like now.
+    public struct PoolObservation: Equatable, Sendable {
+        /// Workers serving or about to (live + starting; draining ones excluded).
+        public var workers: Int
+        /// Of those, still starting (their capacity is not in `load` yet).
+        public var starting: Int
+        /// The signal per worker (queued tokens per worker, or KV utilisation).
+        public var load: Double
+        /// Seconds since this pool's target last changed (∞ if never).
+        public var secondsSinceChange: Double
+
+        public init(workers: Int, starting: Int = 0, load: Double, secondsSinceChange: Double = .infinity) {
+            self.workers = workers; self.starting = starting; self.load = load; self.secondsSinceChange = secondsSinceChange
+        }
+    }
+
+    /// Why the target is what it is.
+    public enum Reason: String, Equatable, Sendable {
+        case floor, scaleUp, scaleDown, hold, holdStarting, holdDwell, holdWouldReverse
+    }
+
+    /// The pool's next target and why.
+    public static func target(_ pool: PoolObservation, thresholds: Thresholds, floor: Int, minDwellSeconds: Double,
+                              maxWorkers: Int = 0) -> (workers: Int, reason: Reason) {
+        let current = max(0, pool.workers)
+        let lowest = max(0, floor)
+        func capped(_ n: Int) -> Int { maxWorkers > 0 ? max(lowest, min(n, maxWorkers)) : n }
+        if current < lowest { return (lowest, .floor) }
+        // A signal that cannot be read (NaN, negative) holds the pool where it is.
+        guard pool.load.isFinite, pool.load >= 0, thresholds.isValid else { return (capped(current), .hold) }
+        if pool.load > thresholds.high {
+            if pool.starting > 0 { return (capped(current), .holdStarting) }
+            let setpoint = (thresholds.high + thresholds.low) / 2
+            let wanted = ScalingMath.ceilingCount(Double(max(1, current)) * pool.load / setpoint)
+            return (capped(max(current + 1, wanted)), .scaleUp)
+        }
+        if pool.load < thresholds.low, current > lowest {
+            guard pool.secondsSinceChange >= minDwellSeconds else { return (current, .holdDwell) }
+            let remaining = current - 1
+            let carried = remaining > 0 ? pool.load * Double(current) / Double(remaining) : (pool.load > 0 ? .infinity : 0)
+            if carried >= thresholds.high { return (current, .holdWouldReverse) }
+            return (capped(remaining), .scaleDown)
+        }
+        return (capped(current), .hold)
+    }
+}

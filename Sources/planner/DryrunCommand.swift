@@ -48,8 +48,9 @@ struct DryrunCommand: AsyncParsableCommand {
         if let outputJson { try OutputPath.checkWritable(outputJson, what: "dryrun JSON") }
 
         let profile = try ProfileLoader.load(directory: planner.profileFlags.profileResultsDir)
-        let engine = try planner.decisionEngine(settings: settings, profile: profile)
         let intervals = try TraceReader.extractIntervals(from: dataset, intervalSeconds: settings.intervalSeconds)
+        let engine = try planner.decisionEngine(settings: settings, profile: profile,
+                                                oracle: planner.predictor.loadPredictor == .oracle ? intervals : [])
 
         let warmup = planner.warmupHistory(intervalSeconds: settings.intervalSeconds, warn: warn)
         if let warning = settings.budgetBelowMinimumWarning { warn(warning) }

@@ -6,11 +6,14 @@ import PlannerIO
 extension PlannerOptions {
     /// The decision engine over `profile`: interpolators at --resolution with
     /// --decode-interpolation, predictors from the --load-predictor flags.
-    func decisionEngine(settings: PlannerSettings, profile: PerformanceProfile) throws -> PlannerDecisionEngine {
+    /// `oracle` is the trace an oracle predictor reads (dryrun and replay).
+    func decisionEngine(settings: PlannerSettings, profile: PerformanceProfile,
+                        oracle: [IntervalMetrics] = []) throws -> PlannerDecisionEngine {
         try PlannerDecisionEngine(
             settings: settings, profile: profile,
             predictor: predictor.configuration(intervalSeconds: settings.intervalSeconds),
-            decodeResolution: profileFlags.resolution, decodeMethod: profileFlags.decodeInterpolation)
+            decodeResolution: profileFlags.resolution, decodeMethod: profileFlags.decodeInterpolation,
+            oracle: oracle)
     }
 
     /// The history in --load-predictor-warmup-trace, if given and usable; a trace that

@@ -4,9 +4,10 @@ import PlannerCore
 extension LoadPredictorKind: ExpressibleByArgument {}
 extension DecodeInterpolationMethod: ExpressibleByArgument {}
 
-/// Load-predictor flags shared by `predict`, `dryrun` and `run` (SPEC.md §9).
+/// Load-predictor flags shared by `predict`, `dryrun` and `run` (SPEC.md §9; the
+/// project's own predictors and quantile sizing: docs/planning.md).
 struct PredictorOptions: ParsableArguments {
-    @Option(help: "Load predictor: constant, arima, kalman or prophet.")
+    @Option(help: "Load predictor: constant, arima, kalman or prophet (Dynamo's); seasonal, auto (recommended), or oracle (dryrun and replay only).")
     var loadPredictor: LoadPredictorKind = .arima
 
     @Flag(help: "Model log1p(y) and forecast max(0, expm1(prediction)).")
@@ -27,6 +28,14 @@ struct PredictorOptions: ParsableArguments {
     @Option(help: "Kalman: points needed before the filter forecasts (the last value is returned before).")
     var kalmanMinPoints: Int = 5
 
+    @OptionGroup var forecasting: ForecastingOptions
+
+    /// The season must hold at least two intervals when the predictor uses one.
+    func checkSeason(intervalSeconds: Int) throws {
+        guard [.seasonal, .auto].contains(loadPredictor) else { return }
+        _ = try forecasting.seasonalIntervals(intervalSeconds: intervalSeconds)
+    }
+
     func configuration(intervalSeconds: Int) -> LoadPredictorConfiguration {
         var c = LoadPredictorConfiguration()
         c.kind = loadPredictor
@@ -37,6 +46,7 @@ struct PredictorOptions: ParsableArguments {
         c.kalmanR = kalmanR
         c.kalmanMinPoints = kalmanMinPoints
         c.intervalSeconds = intervalSeconds
+        forecasting.apply(to: &c, intervalSeconds: intervalSeconds)
         return c
     }
 
@@ -109,5 +119,6 @@ struct PlannerOptions: ParsableArguments {
     /// at parse time so `dryrun` and `run` fail before any work.
     func validate() throws {
         _ = try plannerSettings()
+        try predictor.checkSeason(intervalSeconds: adjustmentInterval)
     }
 }

@@ -69,6 +69,9 @@ struct RunCommand: AsyncParsableCommand {
         if maxIntervals < 0 { throw ValidationError("--max-intervals must be 0 or more (got \(maxIntervals))") }
         if !(prometheusTimeout > 0) { throw ValidationError("--prometheus-timeout must be positive (got \(prometheusTimeout))") }
         if leaderTtl < 1 { throw ValidationError("--leader-ttl must be at least 1 s (got \(leaderTtl))") }
+        if planner.predictor.loadPredictor == .oracle {
+            throw ValidationError("--load-predictor oracle knows the future load: it runs in dryrun and replay only, not in run")
+        }
     }
 
     func run() async throws {

@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.29.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        // Latency percentiles of `planner replay` in fixed memory.
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", exact: "0.2.0"),
     ],
     targets: [
         .target(
@@ -38,7 +40,10 @@ let package = Package(
         .systemLibrary(name: "CPlannerZlib", path: "Sources/CPlannerZlib"),
         .target(
             name: "PlannerCore",
-            dependencies: ["PlannerNumerics", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "PlannerNumerics", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
         ),
         .target(
             name: "PlannerIO",

@@ -7,6 +7,8 @@ struct BenchContext {
     var python: String?
     /// The reference script (ref_planner.py).
     var reference = "../shared/tools/ref_planner.py"
+    /// Python with Dynamo 1.6.1 installed (the `replay` suite times its mocker side by side).
+    var dynamoPython: String?
     /// Fewer repetitions and smaller inputs (smoke run).
     var quick = false
     /// Where generated inputs go.
@@ -19,6 +21,7 @@ struct BenchContext {
             switch a {
             case "--python" where i + 1 < arguments.count: python = arguments[i + 1]; i += 1
             case "--reference" where i + 1 < arguments.count: reference = arguments[i + 1]; i += 1
+            case "--dynamo-python" where i + 1 < arguments.count: dynamoPython = arguments[i + 1]; i += 1
             case "--quick": quick = true
             default: suites.append(a)
             }
@@ -41,8 +44,8 @@ struct BenchContext {
 
     /// Runs a Python snippet (or script with arguments) with the reference's
     /// interpreter and returns its stdout; nil when no interpreter was given.
-    func runPython(_ arguments: [String]) throws -> String? {
-        guard let python else { return nil }
+    func runPython(_ arguments: [String], interpreter: String? = nil) throws -> String? {
+        guard let python = interpreter ?? python else { return nil }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = arguments

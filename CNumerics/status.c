@@ -11,6 +11,9 @@ const char *cn_status_message(int status) {
     case CN_ERR_NO_CONVERGENCE: return "no convergence";
     case CN_ERR_WORKSPACE: return "workspace too small";
     case CN_ERR_OBJECTIVE: return "objective returned a non-finite value";
+    case CN_ERR_FULL: return "capacity exhausted";
+    case CN_ERR_INFEASIBLE: return "cannot be served by the configured resources";
+    case CN_MORE_OUTPUT: return "output buffer full, call again";
     default: return "unknown status";
     }
 }

@@ -28,6 +28,9 @@ typedef enum cn_status {
     CN_ERR_NO_CONVERGENCE = -6,/**< an iteration did not converge */
     CN_ERR_WORKSPACE = -7,     /**< a caller workspace is too small */
     CN_ERR_OBJECTIVE = -8,     /**< an objective returned a non-finite value */
+    CN_ERR_FULL = -9,          /**< a caller-sized capacity (slots, pool) is exhausted */
+    CN_ERR_INFEASIBLE = -10,   /**< an input can never be served by the configured resources */
+    CN_MORE_OUTPUT = 1,        /**< not an error: the output buffer filled, call again */
 } cn_status;
 
 /** A short English description of a status code (static storage). */
@@ -41,6 +44,7 @@ const char *cn_status_message(int status);
 #include "cn_arima.h"
 #include "cn_prophet.h"
 #include "cn_holt_winters.h"
+#include "cn_replay.h"
 
 #ifdef __cplusplus
 }

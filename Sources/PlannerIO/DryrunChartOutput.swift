@@ -40,7 +40,11 @@ public enum DryrunChartOutput {
 
     /// Writes the chart of `result` to `path` (.svg or .png).
     public static func write(_ result: DryrunResult, to path: String) throws {
-        let svg = DryrunChart.svg(result)
+        try write(svg: DryrunChart.svg(result), to: path)
+    }
+
+    /// Writes a rendered chart to `path` (.svg as is, .png through rsvg-convert).
+    public static func write(svg: String, to path: String) throws {
         switch try format(of: path) {
         case .svg:
             try OutputPath.write(Data(svg.utf8), to: path, what: "chart")

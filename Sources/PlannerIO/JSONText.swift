@@ -12,4 +12,25 @@ public enum JSONText {
     public static func array(_ values: some Sequence<Double>) -> String {
         "[" + values.map(number).joined(separator: ", ") + "]"
     }
+
+    /// A JSON string literal: quotes, backslashes and control characters escaped.
+    public static func string(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            default:
+                if u.value < 0x20 {
+                    let hex = String(u.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(u)
+                }
+            }
+        }
+        return out + "\""
+    }
 }

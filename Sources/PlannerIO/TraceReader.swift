@@ -28,19 +28,7 @@ public enum TraceReader {
     /// the origin, once for the requests. Errors thrown by `body` propagate unchanged
     /// (inside the module, a `LineError` is located at the current file and line).
     public static func forEachRequest(path: String, _ body: (TraceRequest) throws -> Void) throws {
-        let files = try TraceFiles.resolve(path)
-        var format: TraceFormat?
-        var formatFile = ""
-        var readable: [String] = []
-        for file in files {
-            guard let detected = try TraceFiles.detectFormat(file) else { continue }
-            if let format, format != detected {
-                throw PlannerIOError(path: file, message: "is \(detected.rawValue) but \(formatFile) is \(format.rawValue); a trace must use one format")
-            }
-            format = detected
-            formatFile = file
-            readable.append(file)
-        }
+        let (format, readable) = try readableFiles(path)
         switch format {
         case nil:
             return
@@ -49,12 +37,7 @@ public enum TraceReader {
                 try forEachLine(of: file) { line, _ in try body(try MooncakeRow.parse(line)) }
             }
         case .dynamoV1:
-            var origin = Double.infinity
-            for file in readable {
-                try forEachLine(of: file) { line, _ in
-                    if let r = try DynamoRow.parse(line) { origin = min(origin, r.timestampMilliseconds) }
-                }
-            }
+            let origin = try dynamoOrigin(readable)
             guard origin.isFinite else { return }
             for file in readable {
                 try forEachLine(of: file) { line, _ in
@@ -64,10 +47,7 @@ public enum TraceReader {
                 }
             }
         case .azureCSV:
-            var origin = Int64.max
-            for file in readable {
-                try forEachCSVRow(of: file) { origin = min(origin, $0.ticks) }
-            }
+            let origin = try azureOrigin(readable)
             for file in readable {
                 try forEachCSVRow(of: file) { row in
                     try body(TraceRequest(timestampMilliseconds: AzureCSV.milliseconds(from: origin, to: row.ticks),
@@ -75,6 +55,43 @@ public enum TraceReader {
                 }
             }
         }
+    }
+
+    /// The files of a trace argument that hold rows, and their one format (nil: no rows).
+    static func readableFiles(_ path: String) throws -> (TraceFormat?, [String]) {
+        var format: TraceFormat?
+        var formatFile = ""
+        var readable: [String] = []
+        for file in try TraceFiles.resolve(path) {
+            guard let detected = try TraceFiles.detectFormat(file) else { continue }
+            if let format, format != detected {
+                throw PlannerIOError(path: file, message: "is \(detected.rawValue) but \(formatFile) is \(format.rawValue); a trace must use one format")
+            }
+            format = detected
+            formatFile = file
+            readable.append(file)
+        }
+        return (format, readable)
+    }
+
+    /// Earliest `request_received_ms` of Dynamo trace files (infinity when none).
+    static func dynamoOrigin(_ files: [String]) throws -> Double {
+        var origin = Double.infinity
+        for file in files {
+            try forEachLine(of: file) { line, _ in
+                if let r = try DynamoRow.parse(line) { origin = min(origin, r.timestampMilliseconds) }
+            }
+        }
+        return origin
+    }
+
+    /// Earliest timestamp (100 ns ticks) of Azure CSV files.
+    static func azureOrigin(_ files: [String]) throws -> Int64 {
+        var origin = Int64.max
+        for file in files {
+            try forEachCSVRow(of: file) { origin = min(origin, $0.ticks) }
+        }
+        return origin
     }
 
     /// The files a trace argument stands for, in reading order.

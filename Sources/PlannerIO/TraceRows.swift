@@ -3,6 +3,12 @@
 /// being decoded. Mirrors the reference's `json.loads` + `float`/`int` per line.
 enum MooncakeRow {
     static func parse(_ line: UnsafeBufferPointer<UInt8>) throws -> TraceRequest {
+        try parse(line, collectHashIDs: false).request
+    }
+
+    /// The request and, when asked for and present, its `hash_ids` (non-negative integers).
+    static func parse(_ line: UnsafeBufferPointer<UInt8>, collectHashIDs: Bool) throws -> (request: TraceRequest, hashIDs: [UInt64]?) {
+        var hashIDs: [UInt64]?
         var s = JSONScanner(line)
         s.skipWhitespace()
         guard s.peek() == 0x7B else { throw s.failure("a JSON object '{'") }
@@ -26,6 +32,8 @@ enum MooncakeRow {
                     input = try FieldCheck.length(number(&s, "input_length"), field: "input_length")
                 } else if s.stringEquals(key, "output_length") {
                     output = try FieldCheck.length(number(&s, "output_length"), field: "output_length")
+                } else if collectHashIDs, s.stringEquals(key, "hash_ids") {
+                    hashIDs = try parseHashIDs(&s)
                 } else {
                     try s.skipValue()
                 }
@@ -40,7 +48,27 @@ enum MooncakeRow {
         guard let timestamp else { throw LineError(message: "missing field \"timestamp\"") }
         guard let input else { throw LineError(message: "missing field \"input_length\"") }
         guard let output else { throw LineError(message: "missing field \"output_length\"") }
-        return TraceRequest(timestampMilliseconds: timestamp, inputLength: input, outputLength: output)
+        return (TraceRequest(timestampMilliseconds: timestamp, inputLength: input, outputLength: output), hashIDs)
+    }
+
+    private static func parseHashIDs(_ s: inout JSONScanner) throws -> [UInt64] {
+        guard s.peek() == 0x5B else { throw LineError(message: "field \"hash_ids\": expected an array of integers") }
+        s.index += 1
+        s.skipWhitespace()
+        var ids: [UInt64] = []
+        if s.peek() == 0x5D { s.index += 1; return ids }
+        while true {
+            let c = s.peek()
+            guard (c >= 0x30 && c <= 0x39) || c == 0x2D, let v = try s.parseNumber().integer, v >= 0 else {
+                throw LineError(message: "field \"hash_ids\": expected non-negative integers")
+            }
+            ids.append(UInt64(v))
+            s.skipWhitespace()
+            let next = s.peek()
+            if next == 0x2C { s.index += 1; s.skipWhitespace(); continue }
+            if next == 0x5D { s.index += 1; return ids }
+            throw s.failure("',' or ']' in \"hash_ids\"")
+        }
     }
 
     /// A number field; anything else is a type error naming the field.

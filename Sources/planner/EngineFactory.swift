@@ -9,9 +9,21 @@ extension PlannerOptions {
     /// `oracle` is the trace an oracle predictor reads (dryrun and replay).
     func decisionEngine(settings: PlannerSettings, profile: PerformanceProfile,
                         oracle: [IntervalMetrics] = []) throws -> PlannerDecisionEngine {
+        try decision.decisionEngine(settings: settings, profile: profile,
+                                    predictor: predictor.configuration(intervalSeconds: settings.intervalSeconds),
+                                    oracle: oracle)
+    }
+
+    func warmupHistory(intervalSeconds: Int, warn: (String) -> Void) -> WarmupHistory? {
+        decision.warmupHistory(intervalSeconds: intervalSeconds, warn: warn)
+    }
+}
+
+extension DecisionOptions {
+    func decisionEngine(settings: PlannerSettings, profile: PerformanceProfile,
+                        predictor: LoadPredictorConfiguration, oracle: [IntervalMetrics] = []) throws -> PlannerDecisionEngine {
         try PlannerDecisionEngine(
-            settings: settings, profile: profile,
-            predictor: predictor.configuration(intervalSeconds: settings.intervalSeconds),
+            settings: settings, profile: profile, predictor: predictor,
             decodeResolution: profileFlags.resolution, decodeMethod: profileFlags.decodeInterpolation,
             oracle: oracle)
     }

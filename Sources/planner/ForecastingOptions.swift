@@ -64,6 +64,12 @@ struct ForecastingOptions: ParsableArguments {
         try SeasonalPeriod.parse(seasonalPeriod).intervals(intervalSeconds: intervalSeconds)
     }
 
+    /// The season must hold at least two intervals when one of `kinds` uses it.
+    func checkSeason(kinds: [LoadPredictorKind], intervalSeconds: Int) throws {
+        guard kinds.contains(where: { [.seasonal, .auto].contains($0) }) else { return }
+        _ = try seasonalIntervals(intervalSeconds: intervalSeconds)
+    }
+
     /// Writes these flags into `c` (the season already checked by `seasonalIntervals`;
     /// an unusable one here means no season).
     func apply(to c: inout LoadPredictorConfiguration, intervalSeconds: Int) {

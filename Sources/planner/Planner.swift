@@ -12,7 +12,7 @@ struct Planner: AsyncParsableCommand {
         """,
         subcommands: [
             DryrunCommand.self, PredictCommand.self, InterpolateCommand.self,
-            RunCommand.self, VirtualClientCommand.self,
+            RunCommand.self, ReplayCommand.self, VirtualClientCommand.self,
         ]
     )
 

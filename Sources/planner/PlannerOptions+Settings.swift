@@ -8,6 +8,12 @@ extension PlannerOptions {
         guard let plannerMode = PlannerMode(rawValue: mode) else {
             throw ValidationError("--mode must be one of disagg, prefill, decode (got \(mode))")
         }
+        return try decision.plannerSettings(mode: plannerMode, correctionEnabled: correctionEnabled)
+    }
+}
+
+extension DecisionOptions {
+    func plannerSettings(mode plannerMode: PlannerMode, correctionEnabled: Bool) throws -> PlannerSettings {
         var s = PlannerSettings()
         s.intervalSeconds = adjustmentInterval
         s.ttftMilliseconds = ttft

@@ -10,6 +10,22 @@ struct PredictorOptions: ParsableArguments {
     @Option(help: "Load predictor: constant, arima, kalman or prophet (Dynamo's); seasonal, auto (recommended), or oracle (dryrun and replay only).")
     var loadPredictor: LoadPredictorKind = .arima
 
+    @OptionGroup var tuning: PredictorTuningOptions
+
+    var loadPredictorLog1p: Bool { tuning.loadPredictorLog1p }
+
+    func configuration(intervalSeconds: Int) -> LoadPredictorConfiguration {
+        tuning.configuration(kind: loadPredictor, intervalSeconds: intervalSeconds)
+    }
+
+    /// The season must hold at least two intervals when the predictor uses one.
+    func checkSeason(intervalSeconds: Int) throws {
+        try tuning.forecasting.checkSeason(kinds: [loadPredictor], intervalSeconds: intervalSeconds)
+    }
+}
+
+/// How every predictor is tuned, whichever is chosen (`replay` chooses several).
+struct PredictorTuningOptions: ParsableArguments {
     @Flag(help: "Model log1p(y) and forecast max(0, expm1(prediction)).")
     var loadPredictorLog1p = false
 
@@ -30,15 +46,9 @@ struct PredictorOptions: ParsableArguments {
 
     @OptionGroup var forecasting: ForecastingOptions
 
-    /// The season must hold at least two intervals when the predictor uses one.
-    func checkSeason(intervalSeconds: Int) throws {
-        guard [.seasonal, .auto].contains(loadPredictor) else { return }
-        _ = try forecasting.seasonalIntervals(intervalSeconds: intervalSeconds)
-    }
-
-    func configuration(intervalSeconds: Int) -> LoadPredictorConfiguration {
+    func configuration(kind: LoadPredictorKind, intervalSeconds: Int) -> LoadPredictorConfiguration {
         var c = LoadPredictorConfiguration()
-        c.kind = loadPredictor
+        c.kind = kind
         c.log1p = loadPredictorLog1p
         c.prophetWindowSize = prophetWindowSize
         c.kalmanQLevel = kalmanQLevel
@@ -82,8 +92,8 @@ struct ProfileOptions: ParsableArguments {
     }
 }
 
-/// SLA, budget and profile flags shared by `dryrun` and `run` (SPEC.md §9).
-struct PlannerOptions: ParsableArguments {
+/// SLA, budget and profile flags shared by `dryrun`, `run` and `replay` (SPEC.md §9).
+struct DecisionOptions: ParsableArguments {
     @Option(help: "Seconds between scaling decisions.")
     var adjustmentInterval: Int = 180
 
@@ -109,16 +119,23 @@ struct PlannerOptions: ParsableArguments {
 
     @Option(help: "Trace fed to the predictors before live data (file, directory or glob).")
     var loadPredictorWarmupTrace: String?
+}
+
+/// The flags of `dryrun` and `run`: decision flags, planner mode, one predictor.
+struct PlannerOptions: ParsableArguments {
+    @OptionGroup var decision: DecisionOptions
 
     @Option(help: "Components planned: disagg, prefill or decode.")
     var mode: String = "disagg"
 
     @OptionGroup var predictor: PredictorOptions
 
+    var profileFlags: ProfileOptions { decision.profileFlags }
+
     /// The settings' own checks (finite positive SLA, --min-endpoint ≥ 0, …)
     /// at parse time so `dryrun` and `run` fail before any work.
     func validate() throws {
         _ = try plannerSettings()
-        try predictor.checkSeason(intervalSeconds: adjustmentInterval)
+        try predictor.checkSeason(intervalSeconds: decision.adjustmentInterval)
     }
 }

@@ -1,0 +1,125 @@
+import Foundation
+import Logging
+import PlannerNumerics
+
+/// The part of the load a profile was measured on; requests outside it are counted
+/// and reported once (the simulator clamps, as the planner's interpolators do).
+public struct ReplayProfileCoverage: Sendable {
+    public var islRange: ClosedRange<Double>
+    public var maxContextLength: Double
+    public init(islRange: ClosedRange<Double>, maxContextLength: Double) {
+        self.islRange = islRange
+        self.maxContextLength = maxContextLength
+    }
+}
+
+/// Streams a trace into the simulator and, every adjustment interval, lets the
+/// live planner (`LivePlanner.step`, the code of `planner run`) observe the
+/// simulated frontend and scale the simulated pools through `ReplayConnector`.
+/// Holds the requests in flight, one interval's unsubmitted arrivals and the
+/// latency samples of intervals with unfinished requests — never the whole trace.
+public final class ReplayDriver {
+    public let configuration: ReplayConfiguration
+    private let engine: PlannerDecisionEngine?
+    private let source: ReplayRequestSource
+    private let warn: (String) -> Void
+    private let onRequest: ((ReplayRequestRecord) throws -> Void)?
+    private let coverage: ReplayProfileCoverage?
+
+    /// Arrivals handed to the simulator in one call.
+    static let batchSize = 1024
+
+    /// `engine` nil replays with the fixed worker counts of the configuration.
+    /// `onRequest` sees every finished request (the `--per-request` file).
+    public init(configuration: ReplayConfiguration, engine: PlannerDecisionEngine?, source: ReplayRequestSource,
+                coverage: ReplayProfileCoverage? = nil, warn: @escaping (String) -> Void = { _ in },
+                onRequest: ((ReplayRequestRecord) throws -> Void)? = nil) {
+        self.configuration = configuration
+        self.engine = configuration.plannerEnabled ? engine : nil
+        self.source = source
+        self.coverage = coverage
+        self.warn = warn
+        self.onRequest = onRequest
+    }
+
+    public func run() async throws -> ReplayResult {
+        try configuration.validate()
+        let started = DispatchTime.now().uptimeNanoseconds
+        var state = try RunState(configuration: configuration, onRequest: onRequest)
+        let planner = engine.map {
+            LivePlanner(engine: $0, metrics: state.frontend, connector: state.connector,
+                        initialWorkers: WorkerCounts(prefill: configuration.mode == .agg ? 0 : configuration.prefillWorkers,
+                                                     decode: configuration.decodeWorkers),
+                        logger: Logger(label: "planner.replay", factory: { _ in SwiftLogNoOpLogHandler() }))
+        }
+        let dt = Double(configuration.planner.intervalSeconds)
+        let limit = configuration.maxSimTimeSeconds
+        var origin: Double?
+        var last = 0.0
+        var warnedHashes = false
+        var outside = (isl: 0, context: 0)
+        let kvCapacity = configuration.smallestKVCache
+
+        /// Closes the window ending at `state.boundary` (or at the time limit).
+        func closeWindow() async throws {
+            let end = min(state.boundary, limit)
+            try state.advance(to: end)
+            state.sampleInterval(start: state.boundary - dt)
+            if end < state.boundary { state.stop = .maxSimTime(seconds: limit); return }
+            if let planner {
+                state.connector.nowSeconds = end
+                state.handTokenGapsToFrontend()
+                if case .decided = await planner.step() { state.decisions += 1 } else { state.undecided += 1 }
+            }
+            state.boundary += dt
+        }
+
+        reading: while let row = try source.next() {
+            let t = row.arrivalSeconds - (origin ?? row.arrivalSeconds)
+            if origin == nil { origin = row.arrivalSeconds }
+            guard t >= last else {
+                throw ReplayError("\(row.location): timestamp goes back \(last - t) s; the replay reads a trace in time order")
+            }
+            last = t
+            while t >= state.boundary {
+                try await closeWindow()
+                if state.stop != nil { break reading }
+            }
+            if row.hashIDs == nil && !warnedHashes {
+                warnedHashes = true
+                warn("the trace has no hash_ids: replaying without prefix reuse")
+            }
+            if let coverage {
+                if !coverage.islRange.contains(Double(row.inputLength)) { outside.isl += 1 }
+                if Double(row.inputLength + row.outputLength) > coverage.maxContextLength { outside.context += 1 }
+            }
+            if row.inputLength &+ row.outputLength > kvCapacity.tokens {
+                throw ReplayError("\(row.location): a request of \(row.inputLength) prompt + \(row.outputLength) output tokens "
+                    + "does not fit the KV cache of one \(kvCapacity.pool) worker (\(kvCapacity.tokens) tokens); "
+                    + "raise --num-gpu-blocks or --block-size")
+            }
+            state.enqueue(row, at: t, dt: dt)
+            if state.batch.count >= Self.batchSize {
+                try state.flush()
+                if state.stop != nil { break reading }
+            }
+        }
+        // The trace is read: intervals go on (the planner with them) until every request finished.
+        while state.stop == nil {
+            try state.flush()
+            if state.stop != nil { break }
+            if try state.finish(before: min(state.boundary, limit)) {
+                state.sampleInterval(start: state.boundary - dt)
+                break
+            }
+            try await closeWindow()
+        }
+        if let coverage, outside.isl + outside.context > 0 {
+            warn("the load leaves the profiled region: \(outside.isl) request(s) with ISL outside "
+                + "\(Int(coverage.islRange.lowerBound))...\(Int(coverage.islRange.upperBound)), \(outside.context) with ISL+OSL above "
+                + "\(Int(coverage.maxContextLength)); their timing is extrapolated as the planner does (clamped to the profile's edge)")
+        }
+        let wall = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
+        return state.result(requests: state.submitted, wallTimeMilliseconds: wall)
+    }
+}

@@ -44,15 +44,12 @@ int cn_hw_initial_smoothed(cn_hw_spec spec, const double *y, int n, int window, 
     if (!spec_ok(spec) || !y || n < 1 || !level || !trend || window < 1 || window % 2 == 0) return CN_ERR_ARGUMENT;
     int m = spec.period;
     if (m == 0) {
-        int k = n < 10 ? n : 10;
-        double tm = (k - 1) / 2.0, ym = 0, sxy = 0, sxx = 0;
-        for (int t = 0; t < k; t++) ym += y[t];
-        ym /= k;
-        for (int t = 0; t < k; t++) { sxy += (t - tm) * (y[t] - ym); sxx += (t - tm) * (t - tm); }
-        double slope = spec.trend && sxx > 0 ? sxy / sxx : 0.0;
-        *trend = slope;
-        *level = (ym - slope * tm) - slope;   /* l₀ + b₀ is the line at t = 0 (φ ≈ 1) */
-        return isfinite(*level) && isfinite(*trend) ? CN_OK : CN_ERR_NONFINITE;
+        /* The first value and no trend. A line through the first points would be
+         * fitted to the very points the weights are then fitted on, and least
+         * squares would freeze the level there (alpha -> 0). */
+        *level = y[0];
+        *trend = 0.0;
+        return isfinite(*level) ? CN_OK : CN_ERR_NONFINITE;
     }
     if (!seasonal || !work || window > m) return CN_ERR_ARGUMENT;
     int st = cn_hw_initial_simple(spec, y, n, level, trend, seasonal);

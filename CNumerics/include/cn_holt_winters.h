@@ -50,11 +50,11 @@ size_t cn_hw_fit_workspace_size(cn_hw_spec spec);
  * s_j = y_j − l₀. `seasonal` holds m values (may be NULL without season). */
 int cn_hw_initial_simple(cn_hw_spec spec, const double *y, int n, double *level, double *trend, double *seasonal);
 
-/** The planner's initial state, less noisy than "simple" on count data:
- * without season a least-squares line through the first min(n, 10) points
- * (l₀ + b₀ forecasts y₀; b₀ = 0 without trend); with season (n ≥ 2m) l₀ and b₀
+/** The planner's initial state: without season l₀ = y₀, b₀ = 0 (a line through
+ * the first points would be fitted to the points the weights are fitted on, and
+ * least squares would then freeze the level); with season (n ≥ 2m) l₀ and b₀
  * as "simple", and s_j the mean over every full season c of y[cm + j] minus
- * that season's mean, smoothed by a circular moving average of `window`
+ * that season's mean (less noisy than "simple" on count data), smoothed by a circular moving average of `window`
  * (odd, 1 ≤ window ≤ m) points and re-centred to sum 0. `work` holds m
  * doubles (may be NULL without season). */
 int cn_hw_initial_smoothed(cn_hw_spec spec, const double *y, int n, int window, double *level, double *trend,

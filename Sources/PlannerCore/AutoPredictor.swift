@@ -41,8 +41,8 @@ public final class AutoPredictor: LoadPredictor {
 
     /// Any candidates (tests inject their own); weights that are not finite and ≥ 0 count as 1.
     public init(candidates: [(LoadPredictorKind, LoadPredictor)], window: Int, underWeight: Double, overWeight: Double) {
-        kinds = candidates.map(\.0)
-        self.candidates = candidates.map(\.1)
+        kinds = candidates.map { $0.0 }
+        self.candidates = candidates.map { $0.1 }
         losses = candidates.map { _ in RollingWindow(capacity: max(1, window)) }
         forecasts = [Double](repeating: 0, count: candidates.count)
         self.underWeight = underWeight.isFinite && underWeight >= 0 ? underWeight : 1

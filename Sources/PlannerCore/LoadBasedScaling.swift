@@ -75,3 +75,36 @@ public enum LoadBasedScaling {
         return (capped(current), .hold)
     }
 }
+
+/// The load-based mode's settings (`--load-based` and its flags).
+public struct LoadBasedSettings: Equatable, Sendable {
+    /// Prefill pools: queued prompt tokens per worker.
+    public var prefill = LoadBasedScaling.Thresholds.prefillQueueTokens
+    /// Decode pools: KV-cache utilisation.
+    public var decode = LoadBasedScaling.Thresholds.decodeKVUtilisation
+    /// Seconds a pool keeps its size before the rule may shrink it.
+    public var minDwellSeconds = 120.0
+    /// Seconds between two looks at the engines' load.
+    public var tickSeconds = 10.0
+
+    public init() {}
+
+    public func validate() throws {
+        func refuse(_ flag: String, _ message: String) -> PlannerSettingsError {
+            PlannerSettingsError(setting: flag, message: message)
+        }
+        if !prefill.isValid {
+            throw refuse("--prefill-queue-high/--prefill-queue-low",
+                         "need finite 0 ≤ low < high tokens per worker (got \(prefill.low), \(prefill.high))")
+        }
+        if !decode.isValid || decode.high > 1 {
+            throw refuse("--decode-kv-high/--decode-kv-low", "need 0 ≤ low < high ≤ 1 (got \(decode.low), \(decode.high))")
+        }
+        if !(minDwellSeconds.isFinite && minDwellSeconds >= 0 && minDwellSeconds <= 86_400) {
+            throw refuse("--scale-down-dwell", "must be 0 to 86400 s (got \(minDwellSeconds))")
+        }
+        if !(tickSeconds.isFinite && tickSeconds >= 0.1 && tickSeconds <= 3_600) {
+            throw refuse("--load-based-tick", "must be 0.1 to 3600 s (got \(tickSeconds))")
+        }
+    }
+}

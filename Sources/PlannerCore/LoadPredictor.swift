@@ -67,14 +67,25 @@ public struct LoadPredictorConfiguration: Equatable, Sendable {
     public var autoUnderWeight: Double = 2.0
     public var autoOverWeight: Double = 1.0
     /// Size request counts for this quantile of the next interval's load instead
-    /// of its mean (nil: the mean, as Dynamo); ISL and OSL stay means.
+    /// of its mean; ISL and OSL stay means. nil: the kind's default — the mean (as
+    /// Dynamo) for every kind but `auto`, whose default is `autoDefaultQuantile`.
     public var forecastQuantile: Double? = nil
+    /// Forces mean sizing whatever the kind (`--forecast-quantile mean`).
+    public var meanForecast: Bool = false
+    /// `auto`'s default quantile: its recommended headroom (docs/planning.md).
+    public static let autoDefaultQuantile = 0.9
     /// Residuals the empirical quantile is taken over.
     public var quantileWindow: Int = 200
     /// Request-count forecasts are multiplied by this (after the quantile): 1 as Dynamo.
     public var forecastHeadroom: Double = 1
 
     public init() {}
+
+    /// The quantile the request count is sized for, nil for the mean.
+    public var forecastQuantileResolved: Double? {
+        if meanForecast { return nil }
+        return forecastQuantile ?? (kind == .auto ? Self.autoDefaultQuantile : nil)
+    }
 
     /// Whether ARIMA re-selects its order under this configuration.
     public var arimaReselectResolved: Bool { arimaReselect ?? (kind == .auto) }

@@ -19,11 +19,11 @@ public func makeLoadPredictor(_ configuration: LoadPredictorConfiguration, futur
 }
 
 /// The request-count predictor of a configuration: `makeLoadPredictor`, wrapped in a
-/// `QuantileForecaster` when `forecastQuantile` is set (not for the oracle, which is
+/// `QuantileForecaster` for `forecastQuantileResolved` (not for the oracle, which is
 /// exact), then scaled when `forecastHeadroom` is not 1.
 public func makeRequestCountPredictor(_ configuration: LoadPredictorConfiguration, future: [Double] = []) -> LoadPredictor {
     var p = makeLoadPredictor(configuration, future: future)
-    if let q = configuration.forecastQuantile, configuration.kind != .oracle {
+    if let q = configuration.forecastQuantileResolved, configuration.kind != .oracle {
         p = QuantileForecaster(base: p, quantile: q, window: configuration.quantileWindow)
     }
     let h = configuration.forecastHeadroom

@@ -26,8 +26,8 @@ struct ForecastingOptions: ParsableArguments {
     @Option(help: "auto: loss per unit of over-forecast load.")
     var autoOverWeight: Double = 1.0
 
-    @Option(help: "Size workers for this quantile (0 < q < 1) of the next interval's request count instead of its mean.")
-    var forecastQuantile: Double?
+    @Option(help: "Size workers for this quantile (0 < q < 1) of the next interval's request count, or 'mean' (default: 0.9 for auto, the mean for the others).")
+    var forecastQuantile: String?
 
     @Option(help: "Residuals (intervals) the forecast quantile is measured over.")
     var quantileWindow: Int = 200
@@ -49,13 +49,21 @@ struct ForecastingOptions: ParsableArguments {
         if autoUnderWeight == 0 && autoOverWeight == 0 {
             throw ValidationError("--auto-under-weight and --auto-over-weight cannot both be 0")
         }
-        if let q = forecastQuantile, !(q.isFinite && q > 0 && q < 1) {
-            throw ValidationError("--forecast-quantile must be strictly between 0 and 1 (got \(q))")
-        }
+        _ = try quantile()
         if !(forecastHeadroom.isFinite && forecastHeadroom >= 0.1 && forecastHeadroom <= 10) {
             throw ValidationError("--forecast-headroom must be between 0.1 and 10 (got \(forecastHeadroom))")
         }
         _ = try SeasonalPeriod.parse(seasonalPeriod)
+    }
+
+    /// --forecast-quantile: nil when not given, .nan for "mean", else q in (0, 1).
+    func quantile() throws -> Double? {
+        guard let text = forecastQuantile else { return nil }
+        if text.lowercased() == "mean" { return .nan }
+        guard let q = Double(text), q.isFinite, q > 0, q < 1 else {
+            throw ValidationError("--forecast-quantile must be 'mean' or a number strictly between 0 and 1 (got \(text))")
+        }
+        return q
     }
 
     /// The season in intervals of `intervalSeconds`; a `ValidationError` when a
@@ -80,7 +88,9 @@ struct ForecastingOptions: ParsableArguments {
         c.autoWindow = autoWindow
         c.autoUnderWeight = autoUnderWeight
         c.autoOverWeight = autoOverWeight
-        c.forecastQuantile = forecastQuantile
+        let q = (try? quantile()) ?? nil
+        c.meanForecast = q?.isNaN ?? false
+        c.forecastQuantile = q.flatMap { $0.isNaN ? nil : $0 }
         c.quantileWindow = quantileWindow
         c.forecastHeadroom = forecastHeadroom
     }

@@ -39,7 +39,10 @@ final class ForecastingExtensionsTests: XCTestCase {
     }
 
     private func cycle(_ n: Int) -> [Double] {
-        (0..<n).map { 100 + 30 * sin(Double($0) / 4) + Double(($0 * 7919) % 11) }
+        (0..<n).map { (i: Int) -> Double in
+            let wave: Double = 30 * sin(Double(i) / 4)
+            return 100 + wave + Double((i * 7919) % 11)
+        }
     }
 
     /// Dynamo's ARIMA keeps the order chosen at 5 points; with re-selection the
@@ -94,7 +97,7 @@ final class ForecastingExtensionsTests: XCTestCase {
         let p = SeasonalPredictor(configuration: c)
         for v in [0, 0, .nan, .infinity, 5, 6, -.infinity, 7, 8, 9, 10] as [Double] { p.add(v) }
         let f = p.predictNext()
-        XCTAssert(f.isFinite && f > 9 && f < 13, "trend 1 per step from 5…10, got \(f)")
+        XCTAssert(f.isFinite && f > 9.5 && f < 12, "trend 1 per step from 5…10, got \(f)")
         XCTAssertEqual(p.predictNext(), f, "no advance without add")
     }
 
@@ -189,7 +192,17 @@ final class ForecastingExtensionsTests: XCTestCase {
         XCTAssert(makeRequestCountPredictor(c) is KalmanPredictor)
         c.forecastQuantile = 0.9
         XCTAssert(makeRequestCountPredictor(c) is QuantileForecaster)
+        var auto = LoadPredictorConfiguration()
+        auto.kind = .auto
+        XCTAssertEqual(auto.forecastQuantileResolved, LoadPredictorConfiguration.autoDefaultQuantile)
+        auto.meanForecast = true
+        XCTAssertNil(auto.forecastQuantileResolved)
+        c.forecastHeadroom = 1.2
+        XCTAssert(makeRequestCountPredictor(c) is HeadroomForecaster)
         c.kind = .oracle
-        XCTAssert(makeRequestCountPredictor(c, future: [1]) is OraclePredictor, "the oracle is exact: no quantile")
+        XCTAssert((makeRequestCountPredictor(c, future: [1]) as? HeadroomForecaster)?.base is OraclePredictor,
+                  "the oracle is exact: no quantile, but headroom (the knob the comparison tunes it with)")
+        c.forecastHeadroom = 1
+        XCTAssert(makeRequestCountPredictor(c, future: [1]) is OraclePredictor)
     }
 }

@@ -51,10 +51,10 @@ struct ReplayEngineOptions: ParsableArguments {
     @Option(help: "Request routing: round-robin (the default, as Dynamo's replay) or least-loaded (fewest queued + running tokens).")
     var routing: ReplayRouting = .roundRobin
 
-    @Option(help: "Disagg: KV cache bytes per prompt token moved from prefill to decode (default: the simulator's).")
+    @Option(help: "Disagg: KV cache bytes per prompt token moved from prefill to decode (default 0: instant, as the mocker).")
     var kvBytesPerToken: Double?
 
-    @Option(help: "Disagg: KV transfer bandwidth in GB/s (default: the simulator's).")
+    @Option(help: "Disagg: KV transfer bandwidth in GB/s (needed with --kv-bytes-per-token).")
     var kvTransferBandwidth: Double?
 
     static let maxWorkers = 4096
@@ -87,6 +87,9 @@ struct ReplayEngineOptions: ParsableArguments {
         }
         if let v = kvTransferBandwidth, !(v.isFinite && v > 0 && v <= 1e9) {
             throw ValidationError("--kv-transfer-bandwidth must be a positive number of GB/s (got \(v))")
+        }
+        if (kvBytesPerToken ?? 0) > 0, kvTransferBandwidth == nil {
+            throw ValidationError("--kv-bytes-per-token needs --kv-transfer-bandwidth (GB/s) to time the transfer")
         }
     }
 

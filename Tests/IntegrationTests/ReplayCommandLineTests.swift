@@ -136,10 +136,15 @@ final class ReplayCommandLineTests: XCTestCase {
         XCTAssertEqual(hours, 5 * duration, accuracy: 1e-9 * max(1, hours))
     }
 
+    /// The planner sees finished requests (Prometheus' counter) and, as the reference, never
+    /// lets the TTFT correction raise prefill demand; it scales up when the workers finish
+    /// more than it thinks one serves. With the mocker's timing (faster prefill than the
+    /// H200 profile the planner reads) a 30× step in the load does that.
     func testThePlannerScalesUpWhenTheLoadRises() throws {
-        let trace = try steppedTrace(rates: [0.5, 0.5, 8, 8, 8, 8, 8, 8], seconds: 60)
+        let trace = try steppedTrace(rates: [1, 1, 30, 30, 30, 30, 30, 30], seconds: 60, isl: 4000)
         let out = scratch.appendingPathComponent("scale.json")
-        _ = try succeed(["--dataset", trace, "--mode", "disagg", "--load-predictor", "constant", "--adjustment-interval", "60",
+        _ = try succeed(["--dataset", trace, "--mode", "disagg", "--perf-model", "mocker", "--load-predictor", "constant",
+                         "--adjustment-interval", "60",
                          "--startup-time", "30", "--max-gpu-budget", "32", "--ttft", "500", "--itl", "30",
                          "--output-json", out.path])
         let document = try json(out)
@@ -150,7 +155,7 @@ final class ReplayCommandLineTests: XCTestCase {
         }
         let requested = try total("requested"), live = try total("live")
         XCTAssertEqual(requested.first, 2)
-        XCTAssertGreaterThan(requested.max() ?? 0, 2, "the planner should ask for more workers under 16× the load")
+        XCTAssertGreaterThan(requested.max() ?? 0, 2, "the planner should ask for more workers under 30× the load")
         XCTAssertGreaterThan(live.max() ?? 0, 2, "the added workers should serve after the startup time")
         let events = try XCTUnwrap(document["scaling_events"] as? [[String: Any]])
         XCTAssertFalse(events.isEmpty)

@@ -5,10 +5,12 @@ import PlannerNumerics
 /// The part of the load a profile was measured on; requests outside it are counted
 /// and reported once (the simulator clamps, as the planner's interpolators do).
 public struct ReplayProfileCoverage: Sendable {
-    public var islRange: ClosedRange<Double>
+    /// Largest ISL the prefill profile measured (an iteration prefilling more is extrapolated).
+    public var maxPrefillTokens: Double
+    /// Longest context the decode profile measured.
     public var maxContextLength: Double
-    public init(islRange: ClosedRange<Double>, maxContextLength: Double) {
-        self.islRange = islRange
+    public init(maxPrefillTokens: Double, maxContextLength: Double) {
+        self.maxPrefillTokens = maxPrefillTokens
         self.maxContextLength = maxContextLength
     }
 }
@@ -63,6 +65,8 @@ public final class ReplayDriver {
         var origin: Double?
         var last = 0.0
         var warnedHashes = false
+        // Said once, after the replay, so a run that fails prints only its error.
+        var warnings: [String] = []
         var outside = (isl: 0, context: 0)
         let kvCapacity = configuration.smallestKVCache
 
@@ -105,10 +109,13 @@ public final class ReplayDriver {
             }
             if row.hashIDs == nil && !warnedHashes {
                 warnedHashes = true
-                warn("the trace has no hash_ids: replaying without prefix reuse")
+                warnings.append("the trace has no hash_ids: replaying without prefix reuse")
             }
             if let coverage {
-                if !coverage.islRange.contains(Double(row.inputLength)) { outside.isl += 1 }
+                // One iteration prefills at most the token budget when prompts are chunked.
+                let engine = configuration.simulator.prefillEngine
+                let chunk = engine.chunkedPrefill ? min(row.inputLength, engine.maxNumBatchedTokens) : row.inputLength
+                if Double(chunk) > coverage.maxPrefillTokens { outside.isl += 1 }
                 if Double(row.inputLength + row.outputLength) > coverage.maxContextLength { outside.context += 1 }
             }
             if row.inputLength &+ row.outputLength > kvCapacity.tokens {
@@ -143,10 +150,11 @@ public final class ReplayDriver {
             try await closeWindow()
         }
         if let coverage, outside.isl + outside.context > 0 {
-            warn("the load leaves the profiled region: \(outside.isl) request(s) with ISL outside "
-                + "\(Int(coverage.islRange.lowerBound))...\(Int(coverage.islRange.upperBound)), \(outside.context) with ISL+OSL above "
-                + "\(Int(coverage.maxContextLength)); their timing is extrapolated as the planner does (clamped to the profile's edge)")
+            warnings.append("the load leaves the profiled region: \(outside.isl) request(s) prefill more than the profile's largest ISL "
+                + "\(Int(coverage.maxPrefillTokens)) in one iteration, \(outside.context) have ISL+OSL above its longest context "
+                + "\(Int(coverage.maxContextLength)); their timing is extrapolated from the profile's edge")
         }
+        warnings.forEach(warn)
         let wall = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
         return state.result(requests: state.submitted, wallTimeMilliseconds: wall)
     }

@@ -5,8 +5,8 @@ extension ReplayPerfModel {
     /// an iteration that prefills N tokens takes the profile's TTFT at ISL N, and a
     /// decode iteration takes the ITL surface at (active KV tokens, context length).
     /// The decode grid is the interpolator's own (KV usage × max KV tokens by
-    /// context length), transposed to KV-major rows. Outside the tables the
-    /// simulator clamps to their edge, as the interpolators clamp the planner.
+    /// context length), transposed to KV-major rows. Outside the tables the simulator
+    /// extrapolates prefill linearly and clamps decode to the grid's edge.
     public static func profileTables(prefill: PrefillInterpolator, decode: DecodeInterpolator,
                                      prefillPoints: Int = 64) -> ReplayPerfModel {
         let range = prefill.islRange
@@ -24,8 +24,8 @@ extension ReplayPerfModel {
 }
 
 extension ReplayProfileCoverage {
-    /// The ISL range and longest context the profile measured.
+    /// The largest ISL and longest context the profile measured.
     public init(prefill: PrefillInterpolator, decode: DecodeInterpolator) {
-        self.init(islRange: prefill.islRange, maxContextLength: decode.yi.last ?? 0)
+        self.init(maxPrefillTokens: prefill.islRange.upperBound, maxContextLength: decode.yi.last ?? 0)
     }
 }

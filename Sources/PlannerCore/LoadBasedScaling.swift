@@ -4,14 +4,16 @@
 ///
 /// One pool at a time, on one load signal per worker — prefill: queued prompt
 /// tokens per worker; decode: KV-cache utilisation (0…1) — with the throughput
-/// planner's answer as the floor:
+/// planner's answer as the floor, and setpoint = (high + low) / 2:
 /// - below the floor: the floor, at once;
-/// - above `high` with no worker still starting: up to
-///   ceil(workers · load / setpoint), setpoint = (high + low) / 2, at least one more;
+/// - above `high` with no worker still starting: the workers that would carry the
+///   setpoint, ceil(workers · load / setpoint), at least one more and at most
+///   double (a queue drains once capacity arrives: chasing it further overshoots);
 /// - below `low`, once `minDwellSeconds` have passed since the pool last changed:
-///   one fewer, but only when the load the remaining workers would carry,
-///   load · workers / (workers − 1), stays below `high` — a removal that would
-///   push the pool straight back over the threshold is not made (no 2↔1 flapping);
+///   one fewer, if the remaining workers would carry load · n / (n − 1) no more than
+///   the setpoint. A removal that would push the pool back towards `high` is not
+///   made (no 2↔1 flapping), and one worker per dwell keeps bursty load from
+///   emptying the pool between two bursts;
 /// - otherwise unchanged. Never above `maxWorkers` (when > 0) unless the floor says so.
 public enum LoadBasedScaling {
     /// Scale-up and scale-down thresholds of one signal.
@@ -21,7 +23,8 @@ public enum LoadBasedScaling {
         public init(high: Double, low: Double) { self.high = high; self.low = low }
 
         /// Prefill: queued prompt tokens per worker.
-        public static let prefillQueueTokens = Thresholds(high: 8192, low: 1024)
+        /// (64k tokens: a few seconds of prefill on one GPU, i.e. a queue that costs TTFT.)
+        public static let prefillQueueTokens = Thresholds(high: 65_536, low: 8_192)
         /// Decode: KV-cache utilisation.
         public static let decodeKVUtilisation = Thresholds(high: 0.85, low: 0.5)
 
@@ -53,23 +56,25 @@ public enum LoadBasedScaling {
     /// The pool's next target and why.
     public static func target(_ pool: PoolObservation, thresholds: Thresholds, floor: Int, minDwellSeconds: Double,
                               maxWorkers: Int = 0) -> (workers: Int, reason: Reason) {
-        let current = max(0, pool.workers)
+        let current = min(max(0, pool.workers), ScalingMath.saturatedCount)
         let lowest = max(0, floor)
         func capped(_ n: Int) -> Int { maxWorkers > 0 ? max(lowest, min(n, maxWorkers)) : n }
         if current < lowest { return (lowest, .floor) }
         // A signal that cannot be read (NaN, negative) holds the pool where it is.
         guard pool.load.isFinite, pool.load >= 0, thresholds.isValid else { return (capped(current), .hold) }
+        let setpoint = (thresholds.high + thresholds.low) / 2
         if pool.load > thresholds.high {
+            let carrying = ScalingMath.ceilingCount(Double(current) * pool.load / setpoint)
             if pool.starting > 0 { return (capped(current), .holdStarting) }
-            let setpoint = (thresholds.high + thresholds.low) / 2
-            let wanted = ScalingMath.ceilingCount(Double(max(1, current)) * pool.load / setpoint)
-            return (capped(max(current + 1, wanted)), .scaleUp)
+            let doubled = current > ScalingMath.saturatedCount / 2 ? ScalingMath.saturatedCount : max(1, 2 * current)
+            let oneMore = current < ScalingMath.saturatedCount ? current + 1 : current
+            return (capped(min(max(oneMore, carrying), max(doubled, oneMore))), .scaleUp)
         }
         if pool.load < thresholds.low, current > lowest {
             guard pool.secondsSinceChange >= minDwellSeconds else { return (current, .holdDwell) }
             let remaining = current - 1
             let carried = remaining > 0 ? pool.load * Double(current) / Double(remaining) : (pool.load > 0 ? .infinity : 0)
-            if carried >= thresholds.high { return (current, .holdWouldReverse) }
+            if carried > setpoint { return (current, carried >= thresholds.high ? .holdWouldReverse : .hold) }
             return (capped(remaining), .scaleDown)
         }
         return (capped(current), .hold)

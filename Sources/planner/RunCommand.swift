@@ -26,6 +26,10 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var planner: PlannerOptions
 
+    @OptionGroup var loadBased: LoadBasedOptions
+
+    @OptionGroup var engineMetrics: EngineMetricsOptions
+
     @Option(help: "Where decisions go: kubernetes (the DynamoGraphDeployment in DYN_PARENT_DGD_K8S_NAME) or virtual (etcd at ETCD_ENDPOINTS).")
     var environment: PlannerEnvironment = .kubernetes
 
@@ -109,18 +113,45 @@ struct RunCommand: AsyncParsableCommand {
             logger.info("serving planner metrics", metadata: ["port": "\(metricReportingPrometheusPort)"])
         }
         let initial = (try? await setup.connector.currentWorkerCounts()) ?? WorkerCounts(prefill: 0, decode: 0)
-        let live = LivePlanner(engine: engine, metrics: metrics, connector: setup.connector, sink: reporter,
+        // Load-based mode: a faster loop on the engines' load; the planner's answers become its floors.
+        let reactive = try loadBasedLoop(settings: settings, model: model, connector: setup.connector, initial: initial)
+        let connector: PlannerConnector = reactive.map { loop in
+            LoadBasedFloorConnector(inner: setup.connector, controller: loop.controller) { _ = await loop.step() }
+        } ?? setup.connector
+        let live = LivePlanner(engine: engine, metrics: metrics, connector: connector, sink: reporter,
                                noOperation: noOperation, initialWorkers: initial)
         reporter.publish(live.state, intervalSeconds: settings.intervalSeconds)
         logger.info("planning", metadata: ["model": "\(model)", "namespace": "\(namespace)",
                                            "environment": "\(environment.rawValue)",
                                            "prometheus": "\(metricPullingPrometheusEndpoint)"])
 
-        let signals = Self.onTerminationSignals { live.requestStop() }
+        let signals = Self.onTerminationSignals {
+            live.requestStop()
+            if let reactive { Task { await reactive.requestStop() } }
+        }
+        let reactiveTask = reactive.map { loop in Task { await loop.run() } }
         await live.run(maxIntervals: maxIntervals > 0 ? maxIntervals : nil)
+        if let reactive { await reactive.requestStop() }
+        await reactiveTask?.value
         signals.forEach { $0.cancel() }
         await setup.leader?.resign()
         await server?.stop()
+    }
+
+    /// The load-based loop of --load-based (nil without it or with --no-operation).
+    private func loadBasedLoop(settings: PlannerSettings, model: String, connector: PlannerConnector,
+                               initial: WorkerCounts) throws -> LiveLoadBasedLoop? {
+        guard let lb = try loadBased.settings(), !noOperation else { return nil }
+        let client = try PrometheusQueryClient(endpoint: metricPullingPrometheusEndpoint, modelName: model,
+                                               namespace: namespace, timeoutSeconds: prometheusTimeout)
+        var selectors: [ComponentType: String] = [:]
+        if settings.mode.plansPrefill { selectors[.prefill] = engineMetrics.prefillSelector }
+        if settings.mode.plansDecode { selectors[.decode] = engineMetrics.decodeSelector }
+        let source = PrometheusLoadSignals(reader: EngineLoadReader(client: client, names: try engineMetrics.names()),
+                                           selectors: selectors)
+        let floors: [ComponentType: Int] = [.prefill: initial.prefill, .decode: initial.decode]
+        let controller = LoadBasedController(settings: lb, aggregated: false, maxWorkers: 0, floors: floors)
+        return LiveLoadBasedLoop(controller: controller, source: source, connector: connector, initial: floors)
     }
 
     private struct Setup {

@@ -14,7 +14,7 @@ final class LoadBasedScalingTests: XCTestCase {
             ("in band holds", Pool(workers: 2, load: 0.7), kv, 1, 2, .hold),
             ("over high scales up proportionally", Pool(workers: 2, load: 0.95), kv, 1, 3, .scaleUp),
             ("far over high: ceil(4·0.99/0.675) = 6", Pool(workers: 4, load: 0.99), kv, 1, 6, .scaleUp),
-            ("queue: ceil(2·100000/36864) = 6", Pool(workers: 2, load: 100_000), queue, 1, 6, .scaleUp),
+            ("queue: ceil(3·70000/36864) = 6", Pool(workers: 3, load: 70_000), queue, 1, 6, .scaleUp),
             ("at most double per step", Pool(workers: 2, load: 500_000), queue, 1, 4, .scaleUp),
             ("from zero workers: one", Pool(workers: 0, load: 70_000), queue, 0, 1, .scaleUp),
             ("up waits for starting workers", Pool(workers: 3, starting: 1, load: 0.95), kv, 1, 3, .holdStarting),

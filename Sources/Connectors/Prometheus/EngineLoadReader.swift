@@ -89,3 +89,32 @@ public struct EngineLoadReader: Sendable {
                                 queuedPromptTokens: tokens.map(first) ?? w * isl)
     }
 }
+
+/// `run --load-based`'s signals: the engines' gauges of each pool, picked by a
+/// label selector per pool, through `EngineLoadReader`. Workers still starting
+/// are those the loop asked for that do not report yet.
+public final class PrometheusLoadSignals: LoadSignalSource, @unchecked Sendable {
+    public let reader: EngineLoadReader
+    /// Label matcher body per pool (`dynamo_component="prefill"`); a pool without one is not read.
+    public let selectors: [ComponentType: String]
+    /// Mean prompt length used when the engines export no queued-token gauge.
+    public var meanISL: Double
+
+    public init(reader: EngineLoadReader, selectors: [ComponentType: String], meanISL: Double = 0) {
+        self.reader = reader
+        self.selectors = selectors
+        self.meanISL = meanISL
+    }
+
+    public func signals(targets: [ComponentType: Int]) async throws -> [ComponentType: LoadBasedPoolSignals] {
+        var out: [ComponentType: LoadBasedPoolSignals] = [:]
+        for (component, selector) in selectors {
+            let s = try await reader.read(selector: selector, meanISL: meanISL)
+            let target = targets[component] ?? s.workers
+            out[component] = LoadBasedPoolSignals(workers: target, starting: max(0, target - s.workers),
+                                                  queuedTokensPerWorker: s.queuedTokensPerWorker,
+                                                  kvUtilisation: s.kvUtilisation)
+        }
+        return out
+    }
+}

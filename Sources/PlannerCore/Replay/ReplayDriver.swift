@@ -52,8 +52,7 @@ public final class ReplayDriver {
         let controller = engine == nil ? nil : configuration.loadBased.map {
             ReplayLoadBasedController(settings: $0, connector: state.connector)
         }
-        let plannerConnector: PlannerConnector = controller.map { ReplayFloorConnector(controller: $0) as PlannerConnector }
-            ?? state.connector
+        let plannerConnector: PlannerConnector = controller.map { $0.floorConnector() as PlannerConnector } ?? state.connector
         let planner = engine.map {
             LivePlanner(engine: $0, metrics: state.frontend, connector: plannerConnector,
                         initialWorkers: WorkerCounts(prefill: configuration.mode == .agg ? 0 : configuration.prefillWorkers,

@@ -2,7 +2,7 @@
 """Compare planning policies in `planner replay`: Dynamo's four predictors as Dynamo runs them, the
 project's own (seasonal, auto, quantile sizing, load-based mode) and the oracle, on one trace.
 
-usage: replay_compare.py --dataset TRACE [--planner .build/release/planner] [--interval 60]
+usage: replay_compare.py --dataset TRACE [--planner .build/release/planner] [--interval 60] [--jobs 1]
                          [--out-dir /tmp/replay_compare] [--chart pareto.svg] [--quick] [-- EXTRA REPLAY FLAGS]
 
 Each policy is one `planner replay --output-json` run (startup time 60 s unless EXTRA says otherwise).
@@ -11,6 +11,7 @@ chart (SVG): attainment against GPU-hours, one point per policy and headroom set
 issue's targets for `auto` with its default headroom (the recommended policy). Standard library only.
 """
 import argparse
+import concurrent.futures
 import json
 import os
 import subprocess
@@ -110,6 +111,16 @@ def interpolate_oracle(oracle, attainment):
     return None
 
 
+def attainment_at(curve, gpu):
+    """Attainment of a policy's headroom curve [(GPU-h, attainment)] at `gpu` GPU-hours, linear between points."""
+    if not curve or gpu < curve[0][0] or gpu > curve[-1][0]:
+        return None
+    for (g0, a0), (g1, a1) in zip(curve, curve[1:]):
+        if g0 <= gpu <= g1:
+            return a0 if g1 == g0 else a0 + (a1 - a0) * (gpu - g0) / (g1 - g0)
+    return curve[0][1]
+
+
 def main():
     argv = sys.argv[1:]
     extra = []
@@ -123,17 +134,20 @@ def main():
     ap.add_argument("--out-dir", default="/tmp/replay_compare")
     ap.add_argument("--chart")
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--jobs", type=int, default=1, help="replays run at once")
     a = ap.parse_args(argv)
     if "--startup-time" not in extra:
         extra += ["--startup-time", "60"]
     os.makedirs(a.out_dir, exist_ok=True)
-    rows = []
-    for name, predictor, flags, family, headroom in policies(a.quick):
+    def one(policy):
+        name, predictor, flags, family, headroom = policy
         out = os.path.join(a.out_dir, name.replace(" ", "_").replace("=", "").replace("+", "plus") + ".json")
         s = run(a.planner, a.dataset, a.interval, predictor, flags, extra, out)
         s.update(_name=name, _family=family, _headroom=headroom)
-        rows.append(s)
         print(f"  {name}: done in {s['_wall_s']:.1f} s", file=sys.stderr)
+        return s
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, a.jobs)) as pool:
+        rows = list(pool.map(one, policies(a.quick)))
     print(f"{a.dataset}, {a.interval} s intervals, extra flags: {' '.join(extra)}")
     print(f"{'policy':26s} {'TTFT att.':>9s} {'ITL att.':>9s} {'both':>8s} {'GPU-h':>8s} {'events':>7s}")
     for r in rows:
@@ -152,11 +166,18 @@ def main():
             print(f"  oracle at the same attainment: {need:.2f} GPU-h -> {gpu / need:.2f}x ({'meets' if gpu <= 1.2 * need else 'misses'} the 1.2x target)")
         else:
             print("  the oracle's headroom points do not reach that attainment")
+        curve = sorted((r["gpu_hours"], r["sla_attainment"]) for r in rows if r["_family"] == "auto")
         for r in rows:
-            if r["_family"] == "dynamo":
-                better = att > r["sla_attainment"] and gpu <= r["gpu_hours"]
-                print(f"  vs {r['_name']}: attainment {100 * att:.2f} vs {100 * r['sla_attainment']:.2f} %, "
-                      f"GPU-h {gpu:.2f} vs {r['gpu_hours']:.2f}: {'beats it' if better else 'does not dominate'}")
+            if r["_family"] != "dynamo":
+                continue
+            g, a_d = r["gpu_hours"], r["sla_attainment"]
+            dominates = att > a_d and gpu <= g
+            at_same = attainment_at(curve, g)
+            same = ("auto's headroom curve at the same GPU-hours: "
+                    + (f"{100 * at_same:.2f} % ({'higher' if at_same > a_d else 'not higher'})" if at_same is not None
+                       else "outside the curve's range"))
+            print(f"  vs {r['_name']}: {100 * a_d:.2f} % at {g:.2f} GPU-h; default auto "
+                  f"{'dominates it' if dominates else 'does not dominate it'}; {same}")
 
 
 if __name__ == "__main__":

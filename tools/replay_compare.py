@@ -2,7 +2,7 @@
 """Compare planning policies in `planner replay`: Dynamo's four predictors as Dynamo runs them, the
 project's own (seasonal, auto, quantile sizing, load-based mode) and the oracle, on one trace.
 
-usage: replay_compare.py --dataset TRACE [--planner .build/release/planner] [--interval 60] [--jobs 1]
+usage: replay_compare.py --dataset TRACE [--planner .build/release/planner] [--interval 60] [--jobs 1] [--reuse]
                          [--out-dir /tmp/replay_compare] [--chart pareto.svg] [--quick] [-- EXTRA REPLAY FLAGS]
 
 Each policy is one `planner replay --output-json` run (startup time 60 s unless EXTRA says otherwise).
@@ -29,8 +29,10 @@ def policies(quick):
         ("auto mean", "auto", ["--forecast-quantile", "mean"], "auto", "mean"),
         ("auto", "auto", [], "auto", "default"),
     ]
-    for q in ([] if quick else ["0.75", "0.95", "0.99"]):
+    for q in ([] if quick else ["0.3", "0.5", "0.75", "0.95", "0.99"]):
         p.append((f"auto q={q}", "auto", ["--forecast-quantile", q], "auto", f"q{q}"))
+    if not quick:
+        p.append(("auto x1.2", "auto", ["--forecast-headroom", "1.2"], "auto", "q0.9x1.2"))
     p.append(("auto + load-based", "auto", ["--load-based"], "load-based", "default"))
     if not quick:
         p.append(("kalman + load-based", "kalman", ["--load-based"], "load-based", "kalman"))
@@ -55,7 +57,7 @@ def run(planner, dataset, interval, predictor, flags, extra, out):
 
 
 def pareto_svg(rows, path, title):
-    w, h, left, bottom, top, right = 760, 480, 70, 50, 40, 190
+    w, h, left, bottom, top, right = 900, 500, 70, 50, 40, 230
     xs = [r["gpu_hours"] for r in rows]
     ys = [100 * r["sla_attainment"] for r in rows]
     x0, x1 = min(xs) * 0.97, max(xs) * 1.03
@@ -92,8 +94,8 @@ def pareto_svg(rows, path, title):
             out.append(f'<circle cx="{X(r["gpu_hours"]):.1f}" cy="{Y(100 * r["sla_attainment"]):.1f}" r="4" fill="{c}"/>')
             out.append(f'<text x="{X(r["gpu_hours"]) + 6:.1f}" y="{Y(100 * r["sla_attainment"]) - 4:.1f}" font-size="9">{r["_name"]}</text>')
     for i, (fam, c) in enumerate(colours.items()):
-        out.append(f'<circle cx="{w - right + 16}" cy="{top + 16 * i + 20}" r="4" fill="{c}"/>')
-        out.append(f'<text x="{w - right + 26}" y="{top + 16 * i + 24}">{fam}</text>')
+        out.append(f'<circle cx="{w - 90}" cy="{top + 16 * i + 20}" r="4" fill="{c}"/>')
+        out.append(f'<text x="{w - 80}" y="{top + 16 * i + 24}">{fam}</text>')
     out.append("</svg>")
     open(path, "w").write("\n".join(out) + "\n")
 
@@ -135,6 +137,7 @@ def main():
     ap.add_argument("--chart")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--jobs", type=int, default=1, help="replays run at once")
+    ap.add_argument("--reuse", action="store_true", help="keep a policy's JSON from an earlier run when newer than the planner")
     a = ap.parse_args(argv)
     if "--startup-time" not in extra:
         extra += ["--startup-time", "60"]
@@ -142,7 +145,11 @@ def main():
     def one(policy):
         name, predictor, flags, family, headroom = policy
         out = os.path.join(a.out_dir, name.replace(" ", "_").replace("=", "").replace("+", "plus") + ".json")
-        s = run(a.planner, a.dataset, a.interval, predictor, flags, extra, out)
+        if a.reuse and os.path.exists(out) and os.path.getmtime(out) > os.path.getmtime(a.planner):
+            s = json.load(open(out))["summary"]
+            s["_wall_s"] = 0.0
+        else:
+            s = run(a.planner, a.dataset, a.interval, predictor, flags, extra, out)
         s.update(_name=name, _family=family, _headroom=headroom)
         print(f"  {name}: done in {s['_wall_s']:.1f} s", file=sys.stderr)
         return s

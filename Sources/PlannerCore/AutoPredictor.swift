@@ -6,7 +6,7 @@
 /// (GPU-hours were wasted). Ties go to the earlier candidate.
 ///
 /// Candidates, in this order: seasonal (Holt–Winters, daily season when
-/// configured), ARIMA with order re-selection on the last 512 points,
+/// configured), ARIMA with order re-selection on the last 128 points,
 /// Dynamo's Kalman filter, constant. Prophet is left out: its fit (~1 ms) alone
 /// would exceed the whole budget of an interval. Every candidate sees every
 /// observation and is scored on it against the forecast it made for it.
@@ -14,7 +14,7 @@ public final class AutoPredictor: LoadPredictor {
     /// The candidates `auto` builds, in tie-break order.
     public static let candidateKinds: [LoadPredictorKind] = [.seasonal, .arima, .kalman, .constant]
     /// Most points the ARIMA candidate fits on (bounds its per-interval cost).
-    public static let arimaWindow = 512
+    public static let arimaWindow = 128
 
     public let kinds: [LoadPredictorKind]
     private let candidates: [LoadPredictor]

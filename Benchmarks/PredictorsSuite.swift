@@ -10,6 +10,7 @@ enum PredictorsSuite {
         // ---- ARIMA (its own file, ARIMABench.swift, owned by the ARIMA work) ----
         try ARIMABench.run(context)
         // ---- end ARIMA ----
+        try ForecastBench.run(context)
     }
 
     /// The same deterministic series on both sides: a cycle plus a jagged term.

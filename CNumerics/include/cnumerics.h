@@ -43,6 +43,7 @@ const char *cn_status_message(int status);
 #include "cn_statespace.h"
 #include "cn_arima.h"
 #include "cn_prophet.h"
+#include "cn_holt_winters.h"
 #include "cn_replay.h"
 
 #ifdef __cplusplus

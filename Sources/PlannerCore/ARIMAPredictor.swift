@@ -11,6 +11,11 @@ import PlannerNumerics
 /// refitted on log1p(y) and stays in log1p mode. ±infinity is dropped like a
 /// missing sample (logged), as the other predictors do. Any numerical failure
 /// returns the last value and is logged.
+///
+/// Beyond Dynamo (off unless configured): with `arimaReselect` the order search
+/// runs again at the checkpoints of a `RefitSchedule` (5, 10, 20, 40, … points,
+/// then every `arimaReselectEvery`), re-deciding log1p mode as at the first fit;
+/// with `arimaWindow` the model sees only the most recent points.
 public final class ARIMAPredictor: LoadPredictor {
     public static let minimumPoints = 5
 
@@ -32,12 +37,19 @@ public final class ARIMAPredictor: LoadPredictor {
     private var pendingCount = 0
     private var model: ARIMAModel?
     private var cached: Double?
+    /// Every order selection: the first fit, then each re-selection.
     public private(set) var firstFits: [FirstFit] = []
+    private var reselect: RefitSchedule?
+    private let window: Int?
     private let logger = Logger(label: "planner.predictor.arima")
 
     public init(configuration: LoadPredictorConfiguration = LoadPredictorConfiguration()) {
         requestedLog1p = configuration.log1p
         log1pMode = configuration.log1p
+        if configuration.arimaReselectResolved {
+            reselect = RefitSchedule(first: Self.minimumPoints, every: configuration.arimaReselectEvery)
+        }
+        window = configuration.arimaWindow.map { max(Self.minimumPoints, $0) }
     }
 
     public func add(_ value: Double) {
@@ -45,6 +57,11 @@ public final class ARIMAPredictor: LoadPredictor {
         let r = max(0, v)
         raw.append(r)
         series.append(log1pMode ? Foundation.log1p(r) : v)
+        if let window, raw.count > window {
+            dropped += raw.count - window
+            raw.removeFirst(raw.count - window)
+            series.removeFirst(series.count - window)
+        }
         pendingCount += 1
         cached = nil
     }
@@ -63,6 +80,11 @@ public final class ARIMAPredictor: LoadPredictor {
     private func forecast() -> Double {
         guard raw.count >= Self.minimumPoints else { return last }
         if raw.allSatisfy({ $0 == raw[0] }) { return raw[0] }
+        if var schedule = reselect, schedule.isDue(count: raw.count + dropped) {
+            schedule.refitted(count: raw.count + dropped)
+            reselect = schedule
+            model = nil
+        }
         do {
             let fitted: ARIMAModel
             if let model {
@@ -86,8 +108,13 @@ public final class ARIMAPredictor: LoadPredictor {
         }
     }
 
+    /// Points that fell out of the window: the schedule counts the whole history.
+    private var dropped = 0
+
     private func firstFit() throws -> ARIMAModel {
-        let base = requestedLog1p ? raw.map { Foundation.log1p($0) } : series
+        // At the first fit `series` is the raw values; a re-selection after log1p
+        // mode was switched on starts again from the (clamped) raw values.
+        let base = requestedLog1p ? raw.map { Foundation.log1p($0) } : (log1pMode ? raw : series)
         var chosen = try ARIMAModel.autoFit(base)
         var useLog1p = requestedLog1p
         var fitSeries = base

@@ -27,26 +27,31 @@ public final class PlannerDecisionEngine {
         self.oslPredictor = oslPredictor
     }
 
-    /// Builds three predictors of the configured kind, spaced at the planner's interval.
+    /// Builds three predictors of the configured kind, spaced at the planner's interval
+    /// (the request count one sized for `forecastQuantile` when set). `oracle` is the
+    /// trace an `oracle` predictor reads the true next loads from.
     public convenience init(settings: PlannerSettings, prefillInterpolator: PrefillInterpolator,
-                            decodeInterpolator: DecodeInterpolator, predictor: LoadPredictorConfiguration) throws {
+                            decodeInterpolator: DecodeInterpolator, predictor: LoadPredictorConfiguration,
+                            oracle: [IntervalMetrics] = []) throws {
         var configuration = predictor
         configuration.intervalSeconds = settings.intervalSeconds
         try self.init(settings: settings, prefillInterpolator: prefillInterpolator, decodeInterpolator: decodeInterpolator,
-                      requestCountPredictor: makeLoadPredictor(configuration),
-                      islPredictor: makeLoadPredictor(configuration),
-                      oslPredictor: makeLoadPredictor(configuration))
+                      requestCountPredictor: makeRequestCountPredictor(
+                          configuration, future: oracle.map { LoadSeriesField.requestCount.value(of: $0) }),
+                      islPredictor: makeLoadPredictor(configuration, future: oracle.map(\.averageISL)),
+                      oslPredictor: makeLoadPredictor(configuration, future: oracle.map(\.averageOSL)))
     }
 
     /// Builds the interpolators from a loaded profile as well.
     public convenience init(settings: PlannerSettings, profile: PerformanceProfile, predictor: LoadPredictorConfiguration,
-                            decodeResolution: Int = 100, decodeMethod: DecodeInterpolationMethod = .cloughTocher) throws {
+                            decodeResolution: Int = 100, decodeMethod: DecodeInterpolationMethod = .cloughTocher,
+                            oracle: [IntervalMetrics] = []) throws {
         try settings.validate()
         try self.init(settings: settings,
                       prefillInterpolator: PrefillInterpolator(profile: profile.prefill),
                       decodeInterpolator: DecodeInterpolator(profile: profile.decode, resolution: decodeResolution,
                                                              method: decodeMethod),
-                      predictor: predictor)
+                      predictor: predictor, oracle: oracle)
     }
 
     /// Applies `change` to the settings if the result validates; the interpolators,

@@ -65,11 +65,12 @@ struct DryrunCommand: AsyncParsableCommand, ConfigurableCommand {
         if let report { try OutputPath.checkWritable(report, what: "HTML report") }
 
         let profile = try ProfileLoader.load(directory: planner.profileFlags.profileResultsDir)
-        let engine = try planner.decisionEngine(settings: settings, profile: profile)
         var intervals = try TraceReader.extractIntervals(from: dataset, intervalSeconds: settings.intervalSeconds)
         if skipEmptyIntervals {
             intervals = IntervalMetrics.droppingEmpty(intervals, intervalSeconds: settings.intervalSeconds)
         }
+        let engine = try planner.decisionEngine(settings: settings, profile: profile,
+                                                oracle: planner.predictor.loadPredictor == .oracle ? intervals : [])
 
         let warmup = planner.warmupHistory(intervalSeconds: settings.intervalSeconds, warn: warn)
         if let warning = settings.budgetBelowMinimumWarning { warn(warning) }

@@ -8,10 +8,12 @@ extension PlannerOptions {
     /// The decision engine over `profile`: interpolators at --resolution with
     /// --decode-interpolation, predictors from the --load-predictor flags.
     /// A profile the interpolators cannot use (a numerical failure on extreme values) is
-    /// an error naming the profile directory.
-    func decisionEngine(settings: PlannerSettings, profile: PerformanceProfile) throws -> PlannerDecisionEngine {
+    /// an error naming the profile directory. `oracle` is the trace an oracle predictor reads (dryrun and replay).
+    func decisionEngine(settings: PlannerSettings, profile: PerformanceProfile,
+                        oracle: [IntervalMetrics] = []) throws -> PlannerDecisionEngine {
         try decision.decisionEngine(settings: settings, profile: profile,
-                                    predictor: predictor.configuration(intervalSeconds: settings.intervalSeconds))
+                                    predictor: predictor.configuration(intervalSeconds: settings.intervalSeconds),
+                                    oracle: oracle)
     }
 
     func warmupHistory(intervalSeconds: Int, warn: (String) -> Void) -> WarmupHistory? {
@@ -21,11 +23,12 @@ extension PlannerOptions {
 
 extension DecisionOptions {
     func decisionEngine(settings: PlannerSettings, profile: PerformanceProfile,
-                        predictor: LoadPredictorConfiguration) throws -> PlannerDecisionEngine {
+                        predictor: LoadPredictorConfiguration, oracle: [IntervalMetrics] = []) throws -> PlannerDecisionEngine {
         do {
             return try PlannerDecisionEngine(
                 settings: settings, profile: profile, predictor: predictor,
-                decodeResolution: profileFlags.resolution, decodeMethod: profileFlags.decodeInterpolation)
+                decodeResolution: profileFlags.resolution, decodeMethod: profileFlags.decodeInterpolation,
+                oracle: oracle)
         } catch let e as PlannerSettingsError {
             throw ValidationError(e.description)
         } catch {

@@ -4,9 +4,10 @@ import PlannerCore
 extension LoadPredictorKind: ExpressibleByArgument {}
 extension DecodeInterpolationMethod: ExpressibleByArgument {}
 
-/// Load-predictor flags shared by `predict`, `dryrun` and `run` (SPEC.md §9).
+/// Load-predictor flags shared by `predict`, `dryrun` and `run` (SPEC.md §9; the
+/// project's own predictors and quantile sizing: docs/planning.md).
 struct PredictorOptions: ParsableArguments {
-    @Option(help: "Load predictor: constant, arima, kalman or prophet.")
+    @Option(help: "Load predictor: constant, arima, kalman or prophet (Dynamo's); seasonal, auto (recommended), or oracle (dryrun and replay only).")
     var loadPredictor: LoadPredictorKind = .arima
 
     @OptionGroup var tuning: PredictorTuningOptions
@@ -15,6 +16,11 @@ struct PredictorOptions: ParsableArguments {
 
     func configuration(intervalSeconds: Int) -> LoadPredictorConfiguration {
         tuning.configuration(kind: loadPredictor, intervalSeconds: intervalSeconds)
+    }
+
+    /// The season must hold at least two intervals when the predictor uses one.
+    func checkSeason(intervalSeconds: Int) throws {
+        try tuning.forecasting.checkSeason(kinds: [loadPredictor], intervalSeconds: intervalSeconds)
     }
 }
 
@@ -38,6 +44,8 @@ struct PredictorTuningOptions: ParsableArguments {
     @Option(help: "Kalman: points needed before the filter forecasts (the last value is returned before).")
     var kalmanMinPoints: Int = 5
 
+    @OptionGroup var forecasting: ForecastingOptions
+
     func configuration(kind: LoadPredictorKind, intervalSeconds: Int) -> LoadPredictorConfiguration {
         var c = LoadPredictorConfiguration()
         c.kind = kind
@@ -48,6 +56,7 @@ struct PredictorTuningOptions: ParsableArguments {
         c.kalmanR = kalmanR
         c.kalmanMinPoints = kalmanMinPoints
         c.intervalSeconds = intervalSeconds
+        forecasting.apply(to: &c, intervalSeconds: intervalSeconds)
         return c
     }
 
@@ -134,5 +143,6 @@ struct PlannerOptions: ParsableArguments {
     /// at parse time so `dryrun` and `run` fail before any work.
     func validate() throws {
         _ = try plannerSettings()
+        try predictor.checkSeason(intervalSeconds: decision.adjustmentInterval)
     }
 }

@@ -32,6 +32,10 @@ struct PredictCommand: AsyncParsableCommand {
 
     func validate() throws {
         try NumericFlag.check("--adjustment-interval", adjustmentInterval, PlannerLimits.intervalSeconds)
+        try predictor.checkSeason(intervalSeconds: adjustmentInterval)
+        if predictor.loadPredictor == .oracle {
+            throw ValidationError("--load-predictor oracle knows the future load: it runs in dryrun and replay only, not in predict")
+        }
     }
 
     func run() async throws {
@@ -39,6 +43,7 @@ struct PredictCommand: AsyncParsableCommand {
         if let outputJson { try OutputPath.checkWritable(outputJson, what: "predict JSON") }
         let intervals = try TraceReader.extractIntervals(from: dataset, intervalSeconds: adjustmentInterval)
         let series = intervals.map(field.value(of:))
+        // Mean forecasts: --forecast-quantile and --forecast-headroom size workers, they are not forecasts.
         let model = makeLoadPredictor(predictor.configuration(intervalSeconds: adjustmentInterval))
         let result = runBacktest(model, series: series)
 

@@ -29,6 +29,8 @@ struct ReplayCommand: AsyncParsableCommand {
 
     @OptionGroup var tuning: PredictorTuningOptions
 
+    @OptionGroup var loadBased: LoadBasedOptions
+
     @Flag(help: "Do not scale demand by observed/profiled latency ratios.")
     var noCorrection = false
 
@@ -71,11 +73,12 @@ struct ReplayCommand: AsyncParsableCommand {
         var kinds: [LoadPredictorKind] = []
         for name in names {
             guard let kind = LoadPredictorKind(rawValue: name) else {
-                throw ValidationError("--load-predictor: unknown predictor '\(name)' (expected constant, arima, kalman or prophet)")
+                throw ValidationError("--load-predictor: unknown predictor '\(name)' (expected \(LoadPredictorKind.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
             if !kinds.contains(kind) { kinds.append(kind) }
         }
         guard !kinds.isEmpty else { throw ValidationError("--load-predictor needs at least one name") }
+        try tuning.forecasting.checkSeason(kinds: kinds, intervalSeconds: decision.adjustmentInterval)
         if noPlanner, kinds.count > 1 {
             throw ValidationError("--load-predictor with several names compares planners; it cannot go with --no-planner")
         }
@@ -107,9 +110,12 @@ struct ReplayCommand: AsyncParsableCommand {
             config.predictor = kind.map { tuning.configuration(kind: $0, intervalSeconds: settings.intervalSeconds) }
             var planner: PlannerDecisionEngine?
             if let predictor = config.predictor, let interpolators = profileEngine {
+                // The oracle reads the trace once more, on the replay's own interval grid.
+                let oracle = kind == .oracle
+                    ? try ReplayOracle.intervals(try ReplayTraceReader(path: dataset), intervalSeconds: settings.intervalSeconds) : []
                 planner = try PlannerDecisionEngine(settings: settings, prefillInterpolator: interpolators.0,
                                                     decodeInterpolator: interpolators.1,
-                                                    predictor: predictor)
+                                                    predictor: predictor, oracle: oracle)
                 if let warmup { planner?.warmUp(with: warmup.intervals) }
             }
             let suffix = kinds.count > 1 ? kind?.rawValue : nil
@@ -168,11 +174,12 @@ struct ReplayCommand: AsyncParsableCommand {
             throw ValidationError("--num-gpu-blocks \(blocks) × \(sim.maxWorkersPerPool) worker slots is more KV bookkeeping than "
                 + "the simulator holds (\(ReplayEngineOptions.maxBlocksPerPool) blocks per pool); lower --num-gpu-blocks or --max-gpu-budget")
         }
-        let config = ReplayConfiguration(
+        var config = ReplayConfiguration(
             planner: settings, predictor: nil, mode: engine.mode, perfModel: engine.perfModel,
             prefillWorkers: engine.mode == .agg ? 0 : (engine.numPrefillWorkers ?? start),
             decodeWorkers: engine.mode == .agg ? (engine.numWorkers ?? start) : (engine.numDecodeWorkers ?? start),
             maxSimTimeSeconds: maxSimTime, simulator: sim)
+        config.loadBased = try noPlanner ? nil : loadBased.settings()
         do {
             var check = config
             if !noPlanner { check.predictor = LoadPredictorConfiguration() }

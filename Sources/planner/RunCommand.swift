@@ -30,6 +30,10 @@ struct RunCommand: AsyncParsableCommand, ConfigurableCommand {
 
     @OptionGroup var planner: PlannerOptions
 
+    @OptionGroup var loadBased: LoadBasedOptions
+
+    @OptionGroup var engineMetrics: EngineMetricsOptions
+
     @Option(help: "Where decisions go: kubernetes (the DynamoGraphDeployment in DYN_PARENT_DGD_K8S_NAME) or virtual (etcd at ETCD_ENDPOINTS).")
     var environment: PlannerEnvironment = .kubernetes
 
@@ -110,6 +114,9 @@ struct RunCommand: AsyncParsableCommand, ConfigurableCommand {
         if !(kubernetesReadinessTimeout > 0 && kubernetesReadinessTimeout <= 86_400) {
             throw ValidationError("--kubernetes-readiness-timeout must be in (0, 86400] s (got \(kubernetesReadinessTimeout))")
         }
+        if planner.predictor.loadPredictor == .oracle {
+            throw ValidationError("--load-predictor oracle knows the future load: it runs in dryrun and replay only, not in run")
+        }
     }
 
     /// The planner runs as the one service of a swift-service-lifecycle group: SIGTERM and
@@ -144,12 +151,16 @@ struct RunCommand: AsyncParsableCommand, ConfigurableCommand {
             logger.info("stopped during start-up", metadata: ["after": "\(error)"])
             return
         }
-        let live = prepared.live
+        let live = prepared.live, reactive = prepared.reactive
+        let reactiveTask = reactive.map { loop in Task { await loop.run() } }
         await withGracefulShutdownHandler {
             await live.run(maxIntervals: maxIntervals > 0 ? maxIntervals : nil)
         } onGracefulShutdown: {
             live.requestStop()
+            if let reactive { Task { await reactive.requestStop() } }
         }
+        if let reactive { await reactive.requestStop() }
+        await reactiveTask?.value
         prepared.recorder?.write()
         await prepared.leader?.resign()
         for server in prepared.servers { await server.stop() }
@@ -161,8 +172,11 @@ struct RunCommand: AsyncParsableCommand, ConfigurableCommand {
         let leader: LeaderElection?
         let servers: [PlannerHTTPServer]
         let recorder: LiveReportRecorder?
+        let reactive: LiveLoadBasedLoop?
 
-        init(live: LivePlanner, leader: LeaderElection?, servers: [PlannerHTTPServer], recorder: LiveReportRecorder?) {
+        init(live: LivePlanner, leader: LeaderElection?, servers: [PlannerHTTPServer], recorder: LiveReportRecorder?,
+             reactive: LiveLoadBasedLoop?) {
+            self.reactive = reactive
             self.live = live
             self.leader = leader
             self.servers = servers
@@ -213,14 +227,36 @@ struct RunCommand: AsyncParsableCommand, ConfigurableCommand {
         if advisory, environment == .virtual {
             publisher = try AdvisoryKeysPublisher(namespace: namespace)
         }
-        let live = LivePlanner(engine: engine, metrics: metrics, connector: setup.connector, sink: sink,
+        // Load-based mode: a faster loop on the engines' load; the planner's answers become its floors.
+        let reactive = try loadBasedLoop(settings: settings, model: model, connector: setup.connector, initial: initial)
+        let connector: PlannerConnector = reactive.map { loop in
+            LoadBasedFloorConnector(inner: setup.connector, controller: loop.controller) { _ = await loop.step() }
+        } ?? setup.connector
+        let live = LivePlanner(engine: engine, metrics: metrics, connector: connector, sink: sink,
                                noOperation: noOperation || advisory, initialWorkers: initial,
                                advisory: publisher, controls: controls)
         reporter.publish(live.state, intervalSeconds: settings.intervalSeconds)
         logger.info("planning", metadata: ["model": "\(model)", "namespace": "\(namespace)",
                                            "environment": "\(environment.rawValue)",
                                            "prometheus": "\(metricPullingPrometheusEndpoint)"])
-        return PreparedRun(live: live, leader: setup.leader, servers: servers, recorder: recorder)
+        return PreparedRun(live: live, leader: setup.leader, servers: servers, recorder: recorder, reactive: reactive)
+    }
+
+    /// The load-based loop of --load-based (nil without it or with --no-operation).
+    private func loadBasedLoop(settings: PlannerSettings, model: String, connector: PlannerConnector,
+                               initial: WorkerCounts) throws -> LiveLoadBasedLoop? {
+        guard let lb = try loadBased.settings(), !noOperation, !advisory else { return nil }
+        let client = try PrometheusQueryClient(endpoint: metricPullingPrometheusEndpoint, modelName: model,
+                                               namespace: namespace, timeoutSeconds: prometheusTimeout,
+                                               access: try prometheusAccess.access())
+        var selectors: [ComponentType: String] = [:]
+        if settings.mode.plansPrefill { selectors[.prefill] = engineMetrics.prefillSelector }
+        if settings.mode.plansDecode { selectors[.decode] = engineMetrics.decodeSelector }
+        let source = PrometheusLoadSignals(reader: EngineLoadReader(client: client, names: try engineMetrics.names()),
+                                           selectors: selectors)
+        let floors: [ComponentType: Int] = [.prefill: initial.prefill, .decode: initial.decode]
+        let controller = LoadBasedController(settings: lb, aggregated: false, maxWorkers: 0, floors: floors)
+        return LiveLoadBasedLoop(controller: controller, source: source, connector: connector, initial: floors)
     }
 
     private struct Setup {

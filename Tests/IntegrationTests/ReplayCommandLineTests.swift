@@ -202,7 +202,7 @@ final class ReplayCommandLineTests: XCTestCase {
             (["--dataset", trace, "--max-sim-time", "nan"], "--max-sim-time"),
             (["--dataset", trace, "--startup-time", "-1"], "--startup-time"),
             (["--dataset", trace, "--kv-transfer-bandwidth", "inf"], "--kv-transfer-bandwidth"),
-            (["--dataset", trace, "--load-predictor", "constant,oracle"], "oracle"),
+            (["--dataset", trace, "--load-predictor", "constant,psychic"], "psychic"),
             (["--dataset", trace, "--mode", "agg", "--num-prefill-workers", "2"], "--num-workers"),
             (["--dataset", trace, "--num-workers", "99999999999999999999"], "--num-workers"),
             (["--dataset", trace, "--mode", "agg", "--perf-model", "mocker", "--no-planner", "--num-workers", "1",

@@ -53,6 +53,8 @@ public struct ReplayConfiguration: Sendable {
     public var maxSimTimeSeconds: Double
     /// The simulator's own settings (engines, routing, startup time, KV transfer, seed).
     public var simulator: ReplaySimulatorSettings
+    /// The load-based mode on top of the planner (docs/planning.md); nil: off.
+    public var loadBased: LoadBasedSettings?
 
     public init(planner: PlannerSettings, predictor: LoadPredictorConfiguration?, mode: ReplayServingMode,
                 perfModel: ReplayPerfModelKind, prefillWorkers: Int, decodeWorkers: Int,
@@ -97,6 +99,7 @@ public struct ReplayConfiguration: Sendable {
     /// (blocks, prompt larger than the cache) are the simulator's to check.
     public func validate() throws {
         try planner.validate()
+        try loadBased?.validate()
         func refuse(_ flag: String, _ message: String) -> PlannerSettingsError {
             PlannerSettingsError(setting: flag, message: message)
         }

@@ -48,8 +48,13 @@ public final class ReplayDriver {
         try configuration.validate()
         let started = DispatchTime.now().uptimeNanoseconds
         var state = try RunState(configuration: configuration, onRequest: onRequest)
+        // Load-based mode: the planner's targets become floors of the reactive rule.
+        let controller = engine == nil ? nil : configuration.loadBased.map {
+            ReplayLoadBasedController(settings: $0, connector: state.connector)
+        }
+        let plannerConnector: PlannerConnector = controller.map { $0.floorConnector() as PlannerConnector } ?? state.connector
         let planner = engine.map {
-            LivePlanner(engine: $0, metrics: state.frontend, connector: state.connector,
+            LivePlanner(engine: $0, metrics: state.frontend, connector: plannerConnector,
                         initialWorkers: WorkerCounts(prefill: configuration.mode == .agg ? 0 : configuration.prefillWorkers,
                                                      decode: configuration.decodeWorkers),
                         logger: Logger(label: "planner.replay", factory: { _ in SwiftLogNoOpLogHandler() }))
@@ -85,9 +90,21 @@ public final class ReplayDriver {
                 throw ReplayError("\(row.location): timestamp goes back \(last - t) s; the replay reads a trace in time order")
             }
             last = t
-            while t >= state.boundary {
-                try await closeWindow()
-                if state.stop != nil { break reading }
+            while true {
+                // Window ends and load-based ticks up to t, in time order (a window end first).
+                let tick = controller?.nextTick ?? .infinity
+                if t >= state.boundary, state.boundary <= tick {
+                    try await closeWindow()
+                    if state.stop != nil { break reading }
+                } else if let controller, t >= tick {
+                    if tick > limit { break }
+                    try state.advance(to: tick)
+                    try await controller.apply(now: tick)
+                    controller.ticked(at: tick)
+                    if state.stop != nil { break reading }
+                } else {
+                    break
+                }
             }
             if row.hashIDs == nil && !warnedHashes {
                 warnedHashes = true
@@ -115,6 +132,16 @@ public final class ReplayDriver {
         while state.stop == nil {
             try state.flush()
             if state.stop != nil { break }
+            if let controller, controller.nextTick < min(state.boundary, limit) {
+                let tick = controller.nextTick
+                if try state.finish(before: tick) {
+                    state.sampleInterval(start: state.boundary - dt)
+                    break
+                }
+                try await controller.apply(now: tick)
+                controller.ticked(at: tick)
+                continue
+            }
             if try state.finish(before: min(state.boundary, limit)) {
                 state.sampleInterval(start: state.boundary - dt)
                 break

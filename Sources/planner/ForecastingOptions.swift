@@ -1,0 +1,97 @@
+import ArgumentParser
+import PlannerCore
+
+/// The project's forecasting flags beyond Dynamo's (docs/planning.md): ARIMA
+/// order re-selection, the seasonal model, `auto`, quantile sizing. Part of
+/// `PredictorOptions`, so `predict`, `dryrun` and `run` share them.
+struct ForecastingOptions: ParsableArguments {
+    @Flag(inversion: .prefixedNo, help: "ARIMA: re-select the order at 5, 10, 20, 40, … points and every --arima-reselect-every after (default: on for auto only; off is Dynamo's behaviour).")
+    var arimaReselect: Bool?
+
+    @Option(help: "ARIMA: points between order re-selections once the doubling reaches it.")
+    var arimaReselectEvery: Int = 200
+
+    @Option(help: "seasonal/auto: season length, in intervals (1440) or as a duration (86400s, 24h, 1d); 0 for none.")
+    var seasonalPeriod: String = "1d"
+
+    @Option(help: "seasonal: refit the smoothing weights every this many points (after 10, 20, 40, …).")
+    var seasonalRefitEvery: Int = 100
+
+    @Option(help: "auto: intervals of recent loss each candidate is judged on.")
+    var autoWindow: Int = 30
+
+    @Option(help: "auto: loss per unit of under-forecast load.")
+    var autoUnderWeight: Double = 2.0
+
+    @Option(help: "auto: loss per unit of over-forecast load.")
+    var autoOverWeight: Double = 1.0
+
+    @Option(help: "Size workers for this quantile (0 < q < 1) of the next interval's request count, or 'mean' (default: 0.9 for auto, the mean for the others).")
+    var forecastQuantile: String?
+
+    @Option(help: "Residuals (intervals) the forecast quantile is measured over.")
+    var quantileWindow: Int = 200
+
+    @Option(help: "Multiply the request-count forecast by this factor (0.1 to 10; 1 is Dynamo's behaviour).")
+    var forecastHeadroom: Double = 1
+
+    func validate() throws {
+        for (flag, value, low) in [
+            ("--arima-reselect-every", arimaReselectEvery, 1), ("--seasonal-refit-every", seasonalRefitEvery, 1),
+            ("--auto-window", autoWindow, 1), ("--quantile-window", quantileWindow, QuantileForecaster.minimumResiduals),
+        ] where !(low...1_000_000).contains(value) {
+            throw ValidationError("\(flag) must be between \(low) and 1000000 (got \(value))")
+        }
+        for (flag, value) in [("--auto-under-weight", autoUnderWeight), ("--auto-over-weight", autoOverWeight)]
+        where !(value.isFinite && value >= 0 && value <= 1e6) {
+            throw ValidationError("\(flag) must be a finite number between 0 and 1e6 (got \(value))")
+        }
+        if autoUnderWeight == 0 && autoOverWeight == 0 {
+            throw ValidationError("--auto-under-weight and --auto-over-weight cannot both be 0")
+        }
+        _ = try quantile()
+        if !(forecastHeadroom.isFinite && forecastHeadroom >= 0.1 && forecastHeadroom <= 10) {
+            throw ValidationError("--forecast-headroom must be between 0.1 and 10 (got \(forecastHeadroom))")
+        }
+        _ = try SeasonalPeriod.parse(seasonalPeriod)
+    }
+
+    /// --forecast-quantile: nil when not given, .nan for "mean", else q in (0, 1).
+    func quantile() throws -> Double? {
+        guard let text = forecastQuantile else { return nil }
+        if text.lowercased() == "mean" { return .nan }
+        guard let q = Double(text), q.isFinite, q > 0, q < 1 else {
+            throw ValidationError("--forecast-quantile must be 'mean' or a number strictly between 0 and 1 (got \(text))")
+        }
+        return q
+    }
+
+    /// The season in intervals of `intervalSeconds`; a `ValidationError` when a
+    /// duration is shorter than two intervals. Commands call it from `validate()`.
+    func seasonalIntervals(intervalSeconds: Int) throws -> Int {
+        try SeasonalPeriod.parse(seasonalPeriod).intervals(intervalSeconds: intervalSeconds)
+    }
+
+    /// The season must hold at least two intervals when one of `kinds` uses it.
+    func checkSeason(kinds: [LoadPredictorKind], intervalSeconds: Int) throws {
+        guard kinds.contains(where: { [.seasonal, .auto].contains($0) }) else { return }
+        _ = try seasonalIntervals(intervalSeconds: intervalSeconds)
+    }
+
+    /// Writes these flags into `c` (the season already checked by `seasonalIntervals`;
+    /// an unusable one here means no season).
+    func apply(to c: inout LoadPredictorConfiguration, intervalSeconds: Int) {
+        c.arimaReselect = arimaReselect
+        c.arimaReselectEvery = arimaReselectEvery
+        c.seasonalPeriod = (try? seasonalIntervals(intervalSeconds: intervalSeconds)) ?? 0
+        c.seasonalRefitEvery = seasonalRefitEvery
+        c.autoWindow = autoWindow
+        c.autoUnderWeight = autoUnderWeight
+        c.autoOverWeight = autoOverWeight
+        let q = (try? quantile()) ?? nil
+        c.meanForecast = q?.isNaN ?? false
+        c.forecastQuantile = q.flatMap { $0.isNaN ? nil : $0 }
+        c.quantileWindow = quantileWindow
+        c.forecastHeadroom = forecastHeadroom
+    }
+}

@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""Compare planning policies in `planner replay`: Dynamo's four predictors as Dynamo runs them, the
+project's own (seasonal, auto, quantile sizing, load-based mode) and the oracle, on one trace.
+
+usage: replay_compare.py --dataset TRACE [--planner .build/release/planner] [--interval 60] [--jobs 1] [--reuse]
+                         [--out-dir /tmp/replay_compare] [--chart pareto.svg] [--quick] [-- EXTRA REPLAY FLAGS]
+
+Each policy is one `planner replay --output-json` run (startup time 60 s unless EXTRA says otherwise).
+Prints one table — TTFT, ITL and both-SLA attainment, GPU-hours, scaling events — and writes a Pareto
+chart (SVG): attainment against GPU-hours, one point per policy and headroom setting. Then checks the
+issue's targets for `auto` with its default headroom (the recommended policy). Standard library only.
+"""
+import argparse
+import concurrent.futures
+import json
+import os
+import subprocess
+import sys
+import time
+
+# name, load predictor, extra flags, family (for the chart), headroom label
+def policies(quick):
+    p = [
+        ("dynamo constant", "constant", [], "dynamo", ""),
+        ("dynamo kalman", "kalman", [], "dynamo", ""),
+        ("dynamo arima", "arima", [], "dynamo", ""),
+        ("dynamo prophet", "prophet", [], "dynamo", ""),
+        ("seasonal", "seasonal", [], "seasonal", "mean"),
+        ("auto mean", "auto", ["--forecast-quantile", "mean"], "auto", "mean"),
+        ("auto", "auto", [], "auto", "default"),
+    ]
+    for q in ([] if quick else ["0.3", "0.5", "0.75", "0.95", "0.99"]):
+        p.append((f"auto q={q}", "auto", ["--forecast-quantile", q], "auto", f"q{q}"))
+    if not quick:
+        p.append(("auto x1.2", "auto", ["--forecast-headroom", "1.2"], "auto", "q0.9x1.2"))
+    p.append(("auto + load-based", "auto", ["--load-based"], "load-based", "default"))
+    if not quick:
+        p.append(("kalman + load-based", "kalman", ["--load-based"], "load-based", "kalman"))
+    for h in (["1.0", "1.2"] if quick else ["1.0", "1.1", "1.2", "1.3", "1.5"]):
+        p.append((f"oracle x{h}", "oracle", ["--forecast-headroom", h] if h != "1.0" else [], "oracle", f"x{h}"))
+    return p
+
+# The recommended policy: auto with its default headroom (--forecast-quantile 0.9).
+RECOMMENDED = "auto"
+
+
+def run(planner, dataset, interval, predictor, flags, extra, out):
+    cmd = [planner, "replay", "--dataset", dataset, "--adjustment-interval", str(interval),
+           "--load-predictor", predictor, "--output-json", out] + flags + extra
+    t = time.time()
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit(f"replay_compare: {' '.join(cmd)} failed:\n{r.stderr.strip()}")
+    s = json.load(open(out))["summary"]
+    s["_wall_s"] = time.time() - t
+    return s
+
+
+def pareto_svg(rows, path, title):
+    w, h, left, bottom, top, right = 900, 500, 70, 50, 40, 230
+    xs = [r["gpu_hours"] for r in rows]
+    ys = [100 * r["sla_attainment"] for r in rows]
+    x0, x1 = min(xs) * 0.97, max(xs) * 1.03
+    y0, y1 = max(0.0, min(ys) - 2), min(100.0, max(ys) + 1)
+    if y1 - y0 < 1: y0 = y1 - 1
+    X = lambda v: left + (v - x0) / (x1 - x0) * (w - left - right)
+    Y = lambda v: h - bottom - (v - y0) / (y1 - y0) * (h - top - bottom)
+    colours = {"dynamo": "#d62728", "seasonal": "#9467bd", "auto": "#1f77b4", "load-based": "#2ca02c", "oracle": "#7f7f7f"}
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="11">',
+           f'<rect width="{w}" height="{h}" fill="white"/>',
+           f'<text x="{w / 2}" y="20" text-anchor="middle" font-size="13">{title}</text>',
+           f'<line x1="{left}" y1="{h - bottom}" x2="{w - right}" y2="{h - bottom}" stroke="black"/>',
+           f'<line x1="{left}" y1="{top}" x2="{left}" y2="{h - bottom}" stroke="black"/>',
+           f'<text x="{(left + w - right) / 2}" y="{h - 12}" text-anchor="middle">GPU-hours</text>',
+           f'<text x="16" y="{(top + h - bottom) / 2}" text-anchor="middle" transform="rotate(-90 16 {(top + h - bottom) / 2})">requests within both SLAs (%)</text>']
+    for i in range(6):
+        gx, gy = x0 + (x1 - x0) * i / 5, y0 + (y1 - y0) * i / 5
+        out.append(f'<text x="{X(gx)}" y="{h - bottom + 16}" text-anchor="middle">{gx:.1f}</text>')
+        out.append(f'<text x="{left - 6}" y="{Y(gy) + 4}" text-anchor="end">{gy:.1f}</text>')
+        out.append(f'<line x1="{left}" y1="{Y(gy)}" x2="{w - right}" y2="{Y(gy)}" stroke="#eee"/>')
+    if y0 <= 99 <= y1:
+        out.append(f'<line x1="{left}" y1="{Y(99)}" x2="{w - right}" y2="{Y(99)}" stroke="#999" stroke-dasharray="4 3"/>')
+        out.append(f'<text x="{w - right + 4}" y="{Y(99) + 4}" fill="#666">99 %</text>')
+    families = {}
+    for r in rows:
+        families.setdefault(r["_family"], []).append(r)
+    for fam, rs in families.items():
+        c = colours.get(fam, "black")
+        pts = sorted(rs, key=lambda r: r["gpu_hours"])
+        if len(pts) > 1 and fam in ("oracle", "auto"):
+            out.append('<polyline fill="none" stroke="%s" stroke-width="1" points="%s"/>' % (
+                c, " ".join(f"{X(r['gpu_hours']):.1f},{Y(100 * r['sla_attainment']):.1f}" for r in pts)))
+        for r in rs:
+            out.append(f'<circle cx="{X(r["gpu_hours"]):.1f}" cy="{Y(100 * r["sla_attainment"]):.1f}" r="4" fill="{c}"/>')
+            out.append(f'<text x="{X(r["gpu_hours"]) + 6:.1f}" y="{Y(100 * r["sla_attainment"]) - 4:.1f}" font-size="9">{r["_name"]}</text>')
+    for i, (fam, c) in enumerate(colours.items()):
+        out.append(f'<circle cx="{w - 90}" cy="{top + 16 * i + 20}" r="4" fill="{c}"/>')
+        out.append(f'<text x="{w - 80}" y="{top + 16 * i + 24}">{fam}</text>')
+    out.append("</svg>")
+    open(path, "w").write("\n".join(out) + "\n")
+
+
+def interpolate_oracle(oracle, attainment):
+    """GPU-hours the oracle needs for `attainment`, linear between its headroom points (None: out of reach)."""
+    pts = sorted((r["sla_attainment"], r["gpu_hours"]) for r in oracle)
+    if not pts or attainment > pts[-1][0]:
+        return None
+    if attainment <= pts[0][0]:
+        return pts[0][1]
+    for (a0, g0), (a1, g1) in zip(pts, pts[1:]):
+        if a0 <= attainment <= a1:
+            return g0 if a1 == a0 else g0 + (g1 - g0) * (attainment - a0) / (a1 - a0)
+    return None
+
+
+def attainment_at(curve, gpu):
+    """Attainment of a policy's headroom curve [(GPU-h, attainment)] at `gpu` GPU-hours, linear between points."""
+    if not curve or gpu < curve[0][0] or gpu > curve[-1][0]:
+        return None
+    for (g0, a0), (g1, a1) in zip(curve, curve[1:]):
+        if g0 <= gpu <= g1:
+            return a0 if g1 == g0 else a0 + (a1 - a0) * (gpu - g0) / (g1 - g0)
+    return curve[0][1]
+
+
+def main():
+    argv = sys.argv[1:]
+    extra = []
+    if "--" in argv:
+        i = argv.index("--")
+        argv, extra = argv[:i], argv[i + 1:]
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--dataset", required=True)
+    ap.add_argument("--planner", default=".build/release/planner")
+    ap.add_argument("--interval", type=int, default=60)
+    ap.add_argument("--out-dir", default="/tmp/replay_compare")
+    ap.add_argument("--chart")
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--jobs", type=int, default=1, help="replays run at once")
+    ap.add_argument("--reuse", action="store_true", help="keep a policy's JSON from an earlier run when newer than the planner")
+    a = ap.parse_args(argv)
+    if "--startup-time" not in extra:
+        extra += ["--startup-time", "60"]
+    os.makedirs(a.out_dir, exist_ok=True)
+    def one(policy):
+        name, predictor, flags, family, headroom = policy
+        out = os.path.join(a.out_dir, name.replace(" ", "_").replace("=", "").replace("+", "plus") + ".json")
+        if a.reuse and os.path.exists(out) and os.path.getmtime(out) > os.path.getmtime(a.planner):
+            s = json.load(open(out))["summary"]
+            s["_wall_s"] = 0.0
+        else:
+            s = run(a.planner, a.dataset, a.interval, predictor, flags, extra, out)
+        s.update(_name=name, _family=family, _headroom=headroom)
+        print(f"  {name}: done in {s['_wall_s']:.1f} s", file=sys.stderr)
+        return s
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, a.jobs)) as pool:
+        rows = list(pool.map(one, policies(a.quick)))
+    print(f"{a.dataset}, {a.interval} s intervals, extra flags: {' '.join(extra)}")
+    print(f"{'policy':26s} {'TTFT att.':>9s} {'ITL att.':>9s} {'both':>8s} {'GPU-h':>8s} {'events':>7s}")
+    for r in rows:
+        print(f"{r['_name']:26s} {100 * r['ttft_attainment']:8.2f}% {100 * r['itl_attainment']:8.2f}% "
+              f"{100 * r['sla_attainment']:7.2f}% {r['gpu_hours']:8.2f} {int(r['scaling_events']):7d}")
+    if a.chart:
+        pareto_svg(rows, a.chart, f"{os.path.basename(a.dataset)}: attainment vs GPU-hours")
+        print(f"chart: {a.chart}")
+    rec = next((r for r in rows if r["_name"] == RECOMMENDED), None)
+    oracle = [r for r in rows if r["_family"] == "oracle"]
+    if rec:
+        att, gpu = rec["sla_attainment"], rec["gpu_hours"]
+        need = interpolate_oracle(oracle, att)
+        print(f"\n{RECOMMENDED}: {100 * att:.2f} % within both SLAs ({'meets' if att >= 0.99 else 'misses'} the 99 % target)")
+        if need:
+            print(f"  oracle at the same attainment: {need:.2f} GPU-h -> {gpu / need:.2f}x ({'meets' if gpu <= 1.2 * need else 'misses'} the 1.2x target)")
+        else:
+            print("  the oracle's headroom points do not reach that attainment")
+        curve = sorted((r["gpu_hours"], r["sla_attainment"]) for r in rows if r["_family"] == "auto")
+        for r in rows:
+            if r["_family"] != "dynamo":
+                continue
+            g, a_d = r["gpu_hours"], r["sla_attainment"]
+            dominates = att > a_d and gpu <= g
+            at_same = attainment_at(curve, g)
+            same = ("auto's headroom curve at the same GPU-hours: "
+                    + (f"{100 * at_same:.2f} % ({'higher' if at_same > a_d else 'not higher'})" if at_same is not None
+                       else "outside the curve's range"))
+            print(f"  vs {r['_name']}: {100 * a_d:.2f} % at {g:.2f} GPU-h; default auto "
+                  f"{'dominates it' if dominates else 'does not dominate it'}; {same}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Layers (ARCHITECTURE.md): planner → Connectors → PlannerCore → Numerics → CNumerics;
+// Layers (docs/architecture.md): planner → Connectors → PlannerCore → Numerics → CNumerics;
 // PlannerIO → PlannerCore. Heavy networking packages are only linked where sockets live.
 let package = Package(
     name: "sla-planner",

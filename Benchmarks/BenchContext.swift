@@ -6,7 +6,7 @@ struct BenchContext {
     /// Python interpreter with the reference's libraries; nil skips the comparison.
     var python: String?
     /// The reference script (ref_planner.py).
-    var reference = "../shared/tools/ref_planner.py"
+    var reference = "tools/ref_planner.py"
     /// Python with Dynamo 1.6.1 installed (the `replay` suite times its mocker side by side).
     var dynamoPython: String?
     /// Fewer repetitions and smaller inputs (smoke run).

@@ -1,7 +1,7 @@
 import Foundation
 
 // planner-bench: throughput of the planner's parts, side by side with the Python
-// reference (../shared/tools/ref_planner.py or --reference) when --python is given.
+// reference (tools/ref_planner.py or --reference) when --python is given.
 // Usage: planner-bench [SUITE ...] [--python PATH] [--reference PATH] [--dynamo-python PATH] [--quick]
 let context = BenchContext(arguments: Array(CommandLine.arguments.dropFirst()))
 let suites: [(String, (BenchContext) throws -> Void)] = [

@@ -1,5 +1,5 @@
 /* Disaggregated handoff of a prefilled request to a decode worker, as Dynamo 1.6.1's mocker does it (see
- * tools/replay_goldens/MOCKER_SPEC.md §7):
+ * tools/replay_goldens/MOCKER_docs/behaviour.md §7):
  *
  *   held      the prefill worker's last chunk is done: the request leaves its running set but the worker
  *             keeps the prompt's blocks; the request is routed to a decode worker and waits there, in order;

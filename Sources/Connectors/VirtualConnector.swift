@@ -3,7 +3,7 @@ import Logging
 import PlannerCore
 
 /// The `PlannerConnector` of `planner run --environment virtual`: scaling decisions are handed
-/// to an environment the planner does not manage, through etcd (SPEC.md §8.1).
+/// to an environment the planner does not manage, through etcd (docs/behaviour.md §8.1).
 ///
 /// Nothing is read at construction, so a planner starts even while etcd is down; the first call
 /// that needs etcd reads the namespace's state, and every failing call throws an `EtcdError`

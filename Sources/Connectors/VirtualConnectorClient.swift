@@ -20,7 +20,7 @@ public struct VirtualScalingDecision: Sendable, Equatable {
     public var isPending: Bool { decisionId >= 0 && scaledDecisionId < decisionId }
 }
 
-/// The environment side of the virtual connector (SPEC.md §8.1): reads decisions, waits for
+/// The environment side of the virtual connector (docs/behaviour.md §8.1): reads decisions, waits for
 /// changes with an etcd watch, and acknowledges applied decisions.
 public final class VirtualConnectorClient: @unchecked Sendable {
     public let keys: VirtualConnectorKeys

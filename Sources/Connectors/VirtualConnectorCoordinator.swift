@@ -14,7 +14,7 @@ public enum ScalingDecisionOutcome: Sendable, Equatable {
     case notLeader
 }
 
-/// The planner side of the virtual connector (SPEC.md §8.1): writes scaling decisions to etcd
+/// The planner side of the virtual connector (docs/behaviour.md §8.1): writes scaling decisions to etcd
 /// and waits for the environment to acknowledge them.
 ///
 /// The state is read from etcd before each decision, not only at start: a restarted planner,
@@ -93,7 +93,7 @@ public actor VirtualConnectorCoordinator {
         }
     }
 
-    /// Hands a new decision to the environment (SPEC.md §8.1). A nil count keeps the current one.
+    /// Hands a new decision to the environment (docs/behaviour.md §8.1). A nil count keeps the current one.
     @discardableResult
     public func updateScalingDecision(prefill: Int?, decode: Int?) async throws -> ScalingDecisionOutcome {
         try await decide { _ in (prefill, decode) }
@@ -180,7 +180,7 @@ public actor VirtualConnectorCoordinator {
         return .written(decisionId: newId)
     }
 
-    /// Waits until the environment acknowledges the last decision (SPEC.md §8.1): returns at once
+    /// Waits until the environment acknowledges the last decision (docs/behaviour.md §8.1): returns at once
     /// when no decision was ever made; polls every check interval, at most max-wait / interval
     /// times. Returns false (after logging) on timeout. etcd errors while polling are logged
     /// and polling goes on: the environment may well be scaling while one member restarts.

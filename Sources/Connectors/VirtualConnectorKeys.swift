@@ -1,6 +1,6 @@
 import Foundation
 
-/// The etcd key layout of the virtual connector (SPEC.md §8.1): everything lives under
+/// The etcd key layout of the virtual connector (docs/behaviour.md §8.1): everything lives under
 /// `v1/{namespace}/planner/`, values are decimal strings.
 public struct VirtualConnectorKeys: Sendable, Equatable {
     public let namespace: String
@@ -52,7 +52,7 @@ public enum VirtualConnectorError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-/// The two time settings of the coordinator (SPEC.md §8.1), from `SCALING_MAX_WAIT_TIME` and
+/// The two time settings of the coordinator (docs/behaviour.md §8.1), from `SCALING_MAX_WAIT_TIME` and
 /// `SCALING_CHECK_INTERVAL` by default; tests pass short values directly.
 public struct VirtualConnectorTiming: Sendable, Equatable {
     /// How long a new decision may be held back by an unacknowledged one, and how long a

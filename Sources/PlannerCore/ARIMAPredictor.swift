@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import PlannerNumerics
 
-/// Auto-ARIMA forecaster (SPEC.md §3 "arima"): pmdarima's `auto_arima` order
+/// Auto-ARIMA forecaster (docs/behaviour.md §3 "arima"): pmdarima's `auto_arima` order
 /// at the first forecast, then a warm-started refit with the points observed
 /// since the previous forecast (`ARIMA.update`: max(5, n/10) iterations).
 ///
@@ -26,7 +26,7 @@ public final class ARIMAPredictor: LoadPredictor {
         public var log1p: Bool
     }
 
-    /// NaN → 0, ±infinity dropped and logged, leading zeros skipped (SPEC.md §3).
+    /// NaN → 0, ±infinity dropped and logged, leading zeros skipped (docs/behaviour.md §3).
     private var gate = ObservationGate()
     private let requestedLog1p: Bool
     private var log1pMode: Bool

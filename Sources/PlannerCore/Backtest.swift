@@ -46,7 +46,7 @@ public struct ForecastErrors: Equatable, Sendable {
     }
 }
 
-/// A rolling one-step-ahead backtest (INTERFACES.md `planner predict`).
+/// A rolling one-step-ahead backtest (docs/cli.md `planner predict`).
 public struct BacktestResult: Equatable, Sendable {
     public var series: [Double]
     /// `predictions[k]` is the forecast made before `series[k]` was seen.

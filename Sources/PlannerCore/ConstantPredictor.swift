@@ -1,4 +1,4 @@
-/// Forecasts the last observed value (SPEC.md §3 "constant", min points 1),
+/// Forecasts the last observed value (docs/behaviour.md §3 "constant", min points 1),
 /// 0 before any traffic has been seen.
 ///
 /// Inputs pass `ObservationGate` (NaN → 0, ±infinity dropped, leading zeros skipped).

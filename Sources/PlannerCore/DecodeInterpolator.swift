@@ -25,7 +25,7 @@ public struct BestDecodeThroughput: Equatable, Sendable {
     }
 }
 
-/// ITL and throughput per GPU over (KV usage, context length) grids (SPEC.md §4).
+/// ITL and throughput per GPU over (KV usage, context length) grids (docs/behaviour.md §4).
 ///
 /// The grids are xi = linspace(0, 1, resolution) over KV usage and
 /// yi = linspace(0, max context length, resolution), rows following yi, filled

@@ -5,7 +5,7 @@ public struct DryrunError: Error, CustomStringConvertible, Equatable {
     public var description: String { message }
 }
 
-/// The offline replay of SPEC.md §6: the live loop's decision code driven by a
+/// The offline replay of docs/behaviour.md §6: the live loop's decision code driven by a
 /// trace instead of Prometheus, with no connector and no correction factors.
 public enum DryrunLoop {
     /// Replays `intervals` (already extracted at the engine's interval).
@@ -70,7 +70,7 @@ public enum DryrunLoop {
         out.estOSL.append(estimate.osl)
         out.numP.append(prefill)
         out.numD.append(decode)
-        // Series of a component the mode does not plan stay zero (INTERFACES.md).
+        // Series of a component the mode does not plan stay zero (docs/cli.md).
         if s.mode.plansPrefill {
             out.pThpt.append(rr * x.averageISL)
             out.safePThpt.append(engine.safePrefillThroughput(replicas: prefill, isl: x.averageISL) * interval)

@@ -1,4 +1,4 @@
-/// The series of a dryrun (SPEC.md §6, INTERFACES.md `--output-json`), one
+/// The series of a dryrun (docs/behaviour.md §6, docs/cli.md `--output-json`), one
 /// entry per replayed interval. Throughputs are tokens per interval
 /// (request count × mean length), the safe capacities likewise.
 public struct DryrunSeries: Equatable, Sendable {

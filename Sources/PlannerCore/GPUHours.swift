@@ -1,5 +1,5 @@
 /// Running total of GPU-hours spent: each interval adds
-/// (num_p · gp + num_d · gd) · interval / 3600 (SPEC.md §5 `planner:gpu_hours`).
+/// (num_p · gp + num_d · gd) · interval / 3600 (docs/behaviour.md §5 `planner:gpu_hours`).
 public struct GPUHoursMeter: Equatable, Sendable {
     public private(set) var total: Double = 0
     public let prefillEngineGPUs: Int

@@ -1,4 +1,4 @@
-/// The history a load predictor can keep, with SPEC.md §3's common rules
+/// The history a load predictor can keep, with docs/behaviour.md §3's common rules
 /// (those of `ObservationGate`, which it applies): NaN counts as 0, ±infinity
 /// is dropped and logged, and zeros are dropped until the first non-zero value
 /// (the idle stretch before traffic starts) unless skipping was never armed.

@@ -1,4 +1,4 @@
-/// Request load observed in one adjustment interval of a trace (SPEC.md §2.1).
+/// Request load observed in one adjustment interval of a trace (docs/behaviour.md §2.1).
 public struct IntervalMetrics: Equatable, Sendable {
     /// Start of the interval in seconds from the trace origin (index × interval).
     public var intervalStartSeconds: Int

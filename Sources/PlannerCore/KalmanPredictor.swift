@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 
-/// Local-linear-trend Kalman filter (SPEC.md §3 "kalman"), step for step the
+/// Local-linear-trend Kalman filter (docs/behaviour.md §3 "kalman"), step for step the
 /// filterpy 2.0 `KalmanFilter` the reference planner runs:
 /// state [level, trend], F = [[1,1],[0,1]], H = [1,0], P0 = 1000·I,
 /// R = max(1e-9, r), Q = diag(max(1e-12, q_level), max(1e-12, q_trend)).
@@ -38,7 +38,7 @@ public final class KalmanPredictor: LoadPredictor {
     private let minPoints: Int
     private let log1pMode: Bool
 
-    // SPEC.md §3 common rules. Only the count and the last value are kept: the
+    // docs/behaviour.md §3 common rules. Only the count and the last value are kept: the
     // filter needs no history, and a live planner runs for months.
     private var gate = ObservationGate()
     private var acceptedCount = 0

@@ -11,7 +11,7 @@ public enum LiveIntervalOutcome: Equatable, Sendable {
     case unavailable(String)
 }
 
-/// The live planner (SPEC.md §5): every interval, read the worker counts, observe
+/// The live planner (docs/behaviour.md §5): every interval, read the worker counts, observe
 /// the metrics, feed the predictors, correct, predict, decide with the same
 /// `PlannerDecisionEngine` as the dryrun, and hand the targets to the connector.
 /// Everything outside is injected (metrics source, connector, clock, sink), so

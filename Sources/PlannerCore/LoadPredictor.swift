@@ -1,4 +1,4 @@
-/// A one-step-ahead forecaster of one load series (SPEC.md §3).
+/// A one-step-ahead forecaster of one load series (docs/behaviour.md §3).
 ///
 /// Common rules every conforming type follows: NaN counts as 0; leading zeros
 /// are skipped until the first non-zero value (re-armed by `resetIdleSkip()`);
@@ -38,7 +38,7 @@ public enum LoadPredictorKind: String, CaseIterable, Sendable {
     public static let dynamo: [LoadPredictorKind] = [.constant, .kalman, .arima, .prophet]
 }
 
-/// Every knob of every predictor, with the reference's defaults (SPEC.md §9)
+/// Every knob of every predictor, with the reference's defaults (docs/behaviour.md §9)
 /// for Dynamo's four and docs/planning.md's for the others.
 public struct LoadPredictorConfiguration: Equatable, Sendable {
     public var kind: LoadPredictorKind = .arima

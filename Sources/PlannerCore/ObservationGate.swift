@@ -1,6 +1,6 @@
 import Logging
 
-/// SPEC.md §3's common input rules, for predictors that keep no history of
+/// docs/behaviour.md §3's common input rules, for predictors that keep no history of
 /// their own (`IdleSkippingHistory` is the variant that keeps the values):
 /// NaN counts as 0; zeros are dropped until the first non-zero value (the idle
 /// stretch before traffic starts), re-armed by `resetIdleSkip()`; and ±infinity

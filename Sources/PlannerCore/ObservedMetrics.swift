@@ -1,4 +1,4 @@
-/// What the live loop measured over one interval (SPEC.md §5). Any field may be
+/// What the live loop measured over one interval (docs/behaviour.md §5). Any field may be
 /// missing (nil) when the metrics source had no data.
 public struct ObservedMetrics: Equatable, Sendable {
     public var ttftMilliseconds: Double?
@@ -19,7 +19,7 @@ public struct ObservedMetrics: Equatable, Sendable {
         self.requestDurationSeconds = requestDurationSeconds
     }
 
-    /// SPEC.md §5: an interval counts only when ttft, itl, isl and osl are all
+    /// docs/behaviour.md §5: an interval counts only when ttft, itl, isl and osl are all
     /// present and not NaN; otherwise no decision is made for it.
     public var isValid: Bool {
         [ttftMilliseconds, itlMilliseconds, isl, osl].allSatisfy { v in v.map { !$0.isNaN } ?? false }
@@ -67,7 +67,7 @@ public struct ScalingDecision: Equatable, Sendable {
     /// True when the budget lowered either count.
     public var budgetLimited: Bool
     /// True when no cell of the decode profile meets the (corrected) ITL target,
-    /// so the decode count rests on the lowest-load cell (SPEC.md §4 "beyond").
+    /// so the decode count rests on the lowest-load cell (docs/behaviour.md §4 "beyond").
     public var decodeSLAInfeasible: Bool
 
     public init(prefill: Int, decode: Int, requestedPrefill: Int, requestedDecode: Int,

@@ -1,4 +1,4 @@
-/// Pre-deployment prefill measurements (SPEC.md §2.2), one entry per profiled ISL.
+/// Pre-deployment prefill measurements (docs/behaviour.md §2.2), one entry per profiled ISL.
 public struct PrefillProfile: Equatable, Sendable {
     public var isl: [Double]
     public var ttftMilliseconds: [Double]
@@ -11,7 +11,7 @@ public struct PrefillProfile: Equatable, Sendable {
     }
 }
 
-/// Pre-deployment decode measurements (SPEC.md §2.2): scattered samples over
+/// Pre-deployment decode measurements (docs/behaviour.md §2.2): scattered samples over
 /// (KV-cache usage fraction, context length).
 public struct DecodeProfile: Equatable, Sendable {
     public var kvUsage: [Double]

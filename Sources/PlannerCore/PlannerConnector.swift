@@ -1,4 +1,4 @@
-/// The two worker pools a connector scales (SPEC.md §8).
+/// The two worker pools a connector scales (docs/behaviour.md §8).
 public enum ComponentType: String, Sendable, CaseIterable {
     case prefill, decode
 }
@@ -25,7 +25,7 @@ public struct WorkerCounts: Equatable, Sendable {
     }
 }
 
-/// The port through which the live loop scales an environment (SPEC.md §8).
+/// The port through which the live loop scales an environment (docs/behaviour.md §8).
 /// Implemented in `Connectors` (virtual/etcd, Kubernetes) and by recorders in tests.
 public protocol PlannerConnector: AnyObject {
     /// Adds one replica of `component`; with `blocking`, waits until the environment is ready.

@@ -1,4 +1,4 @@
-/// The decision code the dryrun and the live loop share (SPEC.md §5, §6): three
+/// The decision code the dryrun and the live loop share (docs/behaviour.md §5, §6): three
 /// load predictors (request count, ISL, OSL), the two performance interpolators,
 /// and the settings. Feed it observations, ask for a prediction, turn a
 /// (predicted or observed) load into budget-limited replica counts.
@@ -76,7 +76,7 @@ public final class PlannerDecisionEngine {
         observe(requestCount: Double(interval.requestCount), isl: interval.averageISL, osl: interval.averageOSL)
     }
 
-    /// Preloads history (SPEC.md §3 warm-up), then re-arms idle skipping so the
+    /// Preloads history (docs/behaviour.md §3 warm-up), then re-arms idle skipping so the
     /// quiet start of the live deployment is still ignored.
     public func warmUp(with intervals: [IntervalMetrics]) {
         for interval in intervals { observe(interval) }
@@ -142,7 +142,7 @@ public final class PlannerDecisionEngine {
 
     // MARK: correction (live loop)
 
-    /// Correction factors from one interval's observations (SPEC.md §5). Keeps
+    /// Correction factors from one interval's observations (docs/behaviour.md §5). Keeps
     /// `previous` for a factor that cannot be computed: invalid metrics, no
     /// decode workers, a profile look-up of 0, or correction turned off
     /// (then `.neutral` is returned).

@@ -1,4 +1,4 @@
-/// Which components the planner sizes (SPEC.md §5 "Modes").
+/// Which components the planner sizes (docs/behaviour.md §5 "Modes").
 public enum PlannerMode: String, CaseIterable, Sendable {
     /// Prefill and decode pools, sized together under one GPU budget.
     case disagg
@@ -26,7 +26,7 @@ public struct PlannerSettingsError: Error, CustomStringConvertible, Equatable {
 }
 
 /// The SLA, budget and engine shape every scaling decision depends on
-/// (SPEC.md §5 and §9; defaults are the reference's).
+/// (docs/behaviour.md §5 and §9; defaults are the reference's).
 public struct PlannerSettings: Equatable, Sendable {
     /// Seconds between scaling decisions; demand per interval is divided by it.
     public var intervalSeconds: Int = 180

@@ -1,7 +1,7 @@
 import Logging
 import PlannerNumerics
 
-/// TTFT and throughput per GPU as functions of ISL (SPEC.md §4): not-a-knot
+/// TTFT and throughput per GPU as functions of ISL (docs/behaviour.md §4): not-a-knot
 /// cubic splines through the profile — the curves of scipy's
 /// `interp1d(kind="cubic")` — with the query clamped into the profiled range.
 ///

@@ -3,7 +3,7 @@ import Logging
 import PlannerNumerics
 
 /// Prophet's model refitted on the last `prophetWindowSize` points at every
-/// forecast (SPEC.md §3 "prophet"), min points 5.
+/// forecast (docs/behaviour.md §3 "prophet"), min points 5.
 ///
 /// The i-th kept point is stamped `2024-01-01T00:00:00Z + i × intervalSeconds`
 /// and the forecast is for the next stamp — the reference forgets the
@@ -30,7 +30,7 @@ public final class ProphetPredictor: LoadPredictor {
     private var window: [Double] = []
     /// Points accepted so far: the index of the next timestamp.
     private var accepted = 0
-    /// NaN → 0, ±infinity dropped and logged, leading zeros skipped (SPEC.md §3).
+    /// NaN → 0, ±infinity dropped and logged, leading zeros skipped (docs/behaviour.md §3).
     private var gate = ObservationGate()
     private var cachedForecast: Double?
     private var workspace = ProphetWorkspace()

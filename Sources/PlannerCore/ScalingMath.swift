@@ -1,6 +1,6 @@
 import Foundation
 
-/// The replica, correction-factor and budget formulas of SPEC.md §5 as pure
+/// The replica, correction-factor and budget formulas of docs/behaviour.md §5 as pure
 /// functions of plain numbers, so they are testable without a profile. The
 /// decision engine feeds them interpolator look-ups; the loops around it only
 /// gather inputs and apply outputs.

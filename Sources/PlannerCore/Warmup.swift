@@ -1,5 +1,5 @@
 /// Load history fed to the predictors before the first live (or replayed)
-/// interval (SPEC.md §3 warm-up), kept so charts can show it at negative times.
+/// interval (docs/behaviour.md §3 warm-up), kept so charts can show it at negative times.
 public struct WarmupHistory: Equatable, Sendable {
     public var intervals: [IntervalMetrics]
     public var intervalSeconds: Int

@@ -1,6 +1,6 @@
 import PlannerCore
 
-/// The dryrun's four-panel chart (SPEC.md §6) as SVG: request rate, ISL/OSL,
+/// The dryrun's four-panel chart (docs/behaviour.md §6) as SVG: request rate, ISL/OSL,
 /// prefill and decode throughput against the safe capacity of the chosen
 /// workers. Points sit at interval midpoints; replica counts and capacities
 /// are steps held over their interval. Warm-up history is shaded at negative times.

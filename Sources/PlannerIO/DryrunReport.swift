@@ -1,9 +1,9 @@
 import Foundation
 import PlannerCore
 
-/// The dryrun's machine-readable and one-screen outputs (INTERFACES.md `planner dryrun`).
+/// The dryrun's machine-readable and one-screen outputs (docs/cli.md `planner dryrun`).
 public enum DryrunReport {
-    /// The `--output-json` document, keys in the order INTERFACES.md lists them.
+    /// The `--output-json` document, keys in the order docs/cli.md lists them.
     /// Counts are written as integers; non-finite numbers (never expected) as null
     /// so the file stays valid JSON.
     public static func json(_ result: DryrunResult) -> String {

@@ -6,7 +6,7 @@ import Darwin
 import Dispatch
 import PlannerCore
 
-/// Pre-deployment profile directories (SPEC.md §2.2). Per phase, NPZ
+/// Pre-deployment profile directories (docs/behaviour.md §2.2). Per phase, NPZ
 /// (`selected_<phase>_interpolation/raw_data.npz`) wins over JSON
 /// (`<phase>_raw_data.json`).
 ///

@@ -1,6 +1,6 @@
 import PlannerCore
 
-/// Request traces (SPEC.md §2.1): Mooncake JSONL (plain or gzip), Dynamo request
+/// Request traces (docs/behaviour.md §2.1): Mooncake JSONL (plain or gzip), Dynamo request
 /// trace v1 JSONL, Azure CSV; one file, a directory of shards (sorted by name, all
 /// rows merged) or a glob. Everything streams: memory does not grow with the
 /// number of requests.

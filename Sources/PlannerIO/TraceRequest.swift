@@ -1,4 +1,4 @@
-/// One request of a trace, as every format reduces to it (SPEC.md §2.1).
+/// One request of a trace, as every format reduces to it (docs/behaviour.md §2.1).
 public struct TraceRequest: Equatable, Sendable {
     /// Milliseconds from the trace origin: as written for Mooncake; for Dynamo and
     /// Azure traces, relative to the earliest request of all the files read.

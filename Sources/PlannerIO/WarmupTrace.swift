@@ -1,6 +1,6 @@
 import PlannerCore
 
-/// Loading the optional warm-up trace (SPEC.md §3). A missing or malformed
+/// Loading the optional warm-up trace (docs/behaviour.md §3). A missing or malformed
 /// warm-up trace is not fatal, as in the reference: the planner warns and
 /// starts with empty predictors.
 public enum WarmupTrace {

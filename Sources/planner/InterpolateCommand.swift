@@ -81,7 +81,7 @@ struct InterpolateCommand: AsyncParsableCommand {
         return lines.joined(separator: "\n")
     }
 
-    /// INTERFACES.md: prefill isl/ttft/thpt_per_gpu on linspace(min isl, max isl, 200);
+    /// docs/cli.md: prefill isl/ttft/thpt_per_gpu on linspace(min isl, max isl, 200);
     /// decode xi, yi and the grids, one row per yi value.
     static func json(prefill: PrefillInterpolator, decode: DecodeInterpolator) -> String {
         let isl = linspace(prefill.islRange.lowerBound, prefill.islRange.upperBound, 200)

@@ -17,7 +17,7 @@ struct Planner: AsyncParsableCommand {
     )
 
     /// ArgumentParser's own entry point, except that a failure prints ONE line
-    /// on stderr (INTERFACES.md): its usage block and "Help:" line are dropped,
+    /// on stderr (docs/cli.md): its usage block and "Help:" line are dropped,
     /// and errors thrown from `run()` are not followed by the root usage.
     /// Help and other clean exits behave as before.
     static func main() async {

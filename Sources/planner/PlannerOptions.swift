@@ -4,7 +4,7 @@ import PlannerCore
 extension LoadPredictorKind: ExpressibleByArgument {}
 extension DecodeInterpolationMethod: ExpressibleByArgument {}
 
-/// Load-predictor flags shared by `predict`, `dryrun` and `run` (SPEC.md §9; the
+/// Load-predictor flags shared by `predict`, `dryrun` and `run` (docs/behaviour.md §9; the
 /// project's own predictors and quantile sizing: docs/planning.md).
 struct PredictorOptions: ParsableArguments {
     @Option(help: "Load predictor: constant, arima, kalman or prophet (Dynamo's); seasonal, auto (recommended), or oracle (dryrun and replay only).")
@@ -87,7 +87,7 @@ struct ProfileOptions: ParsableArguments {
     }
 }
 
-/// SLA, budget and profile flags shared by `dryrun`, `run` and `replay` (SPEC.md §9).
+/// SLA, budget and profile flags shared by `dryrun`, `run` and `replay` (docs/behaviour.md §9).
 struct DecisionOptions: ParsableArguments {
     @Option(help: "Seconds between scaling decisions.")
     var adjustmentInterval: Int = 180

@@ -60,7 +60,7 @@ struct PredictCommand: AsyncParsableCommand {
         }
     }
 
-    /// INTERFACES.md's key order; non-finite numbers (never produced by the
+    /// docs/cli.md's key order; non-finite numbers (never produced by the
     /// predictors, but a trace could hold them) become null to keep the JSON valid.
     static func json(_ result: BacktestResult, field: LoadSeriesField) -> String {
         func number(_ x: Double) -> String { NumberText.json(x) }

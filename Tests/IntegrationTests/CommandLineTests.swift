@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 
-/// The `planner` executable against INTERFACES.md: exit codes, the JSON each
+/// The `planner` executable against docs/cli.md: exit codes, the JSON each
 /// sub-command writes (keys and array shapes), a dryrun golden from the Python
 /// reference, one-line errors on bad input, and `--help` with defaults.
 final class CommandLineTests: XCTestCase {

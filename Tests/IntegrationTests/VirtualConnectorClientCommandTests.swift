@@ -5,7 +5,7 @@ import XCTest
 import Glibc
 #endif
 
-/// `planner virtual-client` as a real subprocess against a real etcd (INTERFACES.md).
+/// `planner virtual-client` as a real subprocess against a real etcd (docs/cli.md).
 final class VirtualConnectorClientCommandTests: XCTestCase {
     static let repositoryRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

@@ -3,7 +3,7 @@ import Foundation
 import PlannerCore
 import XCTest
 
-/// SPEC.md §8.1 against one real etcd: ids, skipping, forced decisions, blocking calls,
+/// docs/behaviour.md §8.1 against one real etcd: ids, skipping, forced decisions, blocking calls,
 /// the client's watch, restart, and malformed values.
 final class VirtualConnectorProtocolTests: XCTestCase {
     var etcd: EtcdProcess!

@@ -3,7 +3,7 @@ import XCTest
 @testable import PlannerCore
 
 /// ARIMAPredictor against the reference planner's goldens (pmdarima 2.1.1,
-/// statsmodels 0.15; ../shared/tools/ref_planner.py predict … arima [--log1p]),
+/// statsmodels 0.15; tools/ref_planner.py predict … arima [--log1p]),
 /// fed the golden `series` directly. Tolerances are the issue's: the order at
 /// the first successful fit equal, forecasts within 1 % relative on ≥ 90 % of
 /// steps, MAE within 3 % of the reference's.

@@ -1,7 +1,7 @@
 import XCTest
 @testable import PlannerCore
 
-/// GPU budgets of SPEC.md §5. The disagg table's expectations come from
+/// GPU budgets of docs/behaviour.md §5. The disagg table's expectations come from
 /// ref_planner.py's global_budget run on the same inputs.
 final class BudgetTests: XCTestCase {
     func testGlobalBudgetTable() {

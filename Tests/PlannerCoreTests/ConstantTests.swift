@@ -2,7 +2,7 @@ import XCTest
 @testable import PlannerCore
 
 /// ConstantPredictor against the reference planner's goldens (exact: the
-/// forecast is the last value) and SPEC.md §3's common rules.
+/// forecast is the last value) and docs/behaviour.md §3's common rules.
 final class ConstantTests: XCTestCase {
     func testSharedGoldens() throws {
         let cases = try PredictGoldens.load(folder: "reference") { $0.hasPrefix("predict_") && $0.hasSuffix("_constant.json") }

@@ -2,7 +2,7 @@ import XCTest
 @testable import PlannerCore
 
 /// KalmanPredictor against filterpy 2.0 through the reference planner
-/// (../shared/tools/ref_planner.py): every forecast within 1e-9 relative
+/// (tools/ref_planner.py): every forecast within 1e-9 relative
 /// (absolute 1e-9 below magnitude 1).
 final class KalmanTests: XCTestCase {
     private func kalman(log1p: Bool = false, r: Double = 10, qLevel: Double = 1, qTrend: Double = 0.1,
@@ -31,7 +31,7 @@ final class KalmanTests: XCTestCase {
     /// enough for the covariance to reach its fixed point), trend, level shifts,
     /// long idle stretches, a decline to silence and spikes, non-default flags.
     /// The reference returns the raw level in raw mode, which goes negative on
-    /// declines; this predictor clips forecasts at 0 (SPEC.md §3, issue 4), so
+    /// declines; this predictor clips forecasts at 0 (docs/behaviour.md §3, issue 4), so
     /// the golden is compared after the same clip.
     func testOwnGoldens() throws {
         let cases = try PredictGoldens.load(folder: "kalman") { _ in true }

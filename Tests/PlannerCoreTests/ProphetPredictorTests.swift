@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 @testable import PlannerCore
 
-/// ProphetPredictor against prophet 1.5 (goldens from ../shared/tools/ref_planner.py
+/// ProphetPredictor against prophet 1.5 (goldens from tools/ref_planner.py
 /// predict … prophet): yhat within 1 % of the window's largest |y| on at least
 /// 95 % of the rolling steps (issue 5's bar).
 final class ProphetPredictorTests: XCTestCase {

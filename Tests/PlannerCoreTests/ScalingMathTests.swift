@@ -1,8 +1,8 @@
 import XCTest
 @testable import PlannerCore
 
-/// Table-driven checks of SPEC.md §5's formulas. Expected counts were computed
-/// with ../shared/tools/ref_planner.py (prefill_replicas, decode_replicas) on
+/// Table-driven checks of docs/behaviour.md §5's formulas. Expected counts were computed
+/// with tools/ref_planner.py (prefill_replicas, decode_replicas) on
 /// stub interpolators returning the tabled throughput.
 final class ScalingMathTests: XCTestCase {
     func testPrefillReplicasTable() {

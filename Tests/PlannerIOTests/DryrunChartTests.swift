@@ -102,7 +102,7 @@ final class DryrunChartTests: XCTestCase {
         let warm = try XCTUnwrap(object["warmup"] as? [String: Any])
         XCTAssertEqual(warm["time"] as? [Int], [-120, -60])
         XCTAssertEqual((warm["osl"] as? [NSNumber])?.map(\.doubleValue), [290, 305])
-        // Key order as INTERFACES.md lists it.
+        // Key order as docs/cli.md lists it.
         let order = ["\"adjustment_interval\"", "\"mode\"", "\"load_predictor\"", "\"time\"", "\"rr\"", "\"est_rr\"",
                      "\"isl\"", "\"est_isl\"", "\"osl\"", "\"est_osl\"", "\"num_p\"", "\"p_thpt\"", "\"safe_p_thpt\"",
                      "\"num_d\"", "\"d_thpt\"", "\"safe_d_thpt\"", "\"warmup\""]

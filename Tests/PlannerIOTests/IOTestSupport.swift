@@ -36,7 +36,7 @@ enum IOTest {
 
     static func read(_ path: String) throws -> [UInt8] { Array(try Data(contentsOf: URL(fileURLWithPath: path))) }
 
-    /// `extract_*.json` goldens made by ../shared/tools/ref_planner.py extract.
+    /// `extract_*.json` goldens made by tools/ref_planner.py extract.
     static func golden(_ name: String) throws -> [IntervalMetrics] {
         let data = try Data(contentsOf: URL(fileURLWithPath: path("Tests/Goldens/reference/\(name)")))
         let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]

@@ -3,7 +3,7 @@ import XCTest
 @testable import PlannerIO
 import PlannerCore
 
-/// Trace extraction against goldens from ../shared/tools/ref_planner.py extract
+/// Trace extraction against goldens from tools/ref_planner.py extract
 /// (Tests/Goldens/reference/extract_*.json): counts exact, averages within 1e-12 relative.
 final class TraceReaderTests: XCTestCase {
     let mooncake = IOTest.path("data/traces/mooncake_conversation.jsonl")

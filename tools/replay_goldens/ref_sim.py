@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Slow, readable reference model of the Dynamo 1.6.1 mocker replay (aggregated mode), written from the
-behaviour description in MOCKER_SPEC.md (next to this file), to check that description against the goldens. Not used by the
+behaviour description in MOCKER_docs/behaviour.md (next to this file), to check that description against the goldens. Not used by the
 product; the C engine is the real implementation.
 
 usage: ref_sim.py TRACE N [--blocks B] [--block-size 64] [--budget 8192] [--seqs 256] [--no-prefix]

@@ -1,8 +1,8 @@
 #!/bin/sh
 # Regenerate every golden under Tests/Goldens/replay with Dynamo 1.6.1's mocker replay.
-# usage: tools/replay_goldens/regen_all.sh [PYTHON]   (default /work/venvs/dyn16/bin/python)
+# usage: tools/replay_goldens/regen_all.sh [PYTHON]   (default: python3 on PATH, which must have Dynamo 1.6.1; see Tests/Goldens/replay/README.md)
 set -eu
-PY=${1:-/work/venvs/dyn16/bin/python}
+PY=${1:-python3}
 G=Tests/Goldens/replay
 F=Tests/Fixtures/replay
 M=tools/replay_goldens/make_golden.py

@@ -2,7 +2,7 @@ import Foundation
 
 /// The etcd members a client may talk to, in the order it tries them.
 ///
-/// Parsed from `ETCD_ENDPOINTS` (comma-separated, SPEC.md §8.1); an entry without a scheme
+/// Parsed from `ETCD_ENDPOINTS` (comma-separated, docs/behaviour.md §8.1); an entry without a scheme
 /// gets `http://`. The list is never empty.
 public struct EtcdEndpoints: Sendable, Equatable, CustomStringConvertible {
     /// Base URLs without a trailing slash, e.g. `http://127.0.0.1:2379`.

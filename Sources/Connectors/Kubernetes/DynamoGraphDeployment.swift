@@ -1,7 +1,7 @@
 import Foundation
 import PlannerCore
 
-/// Read-only view of a DynamoGraphDeployment object (SPEC.md §8.2), decoded
+/// Read-only view of a DynamoGraphDeployment object (docs/behaviour.md §8.2), decoded
 /// from the API's JSON without insisting on fields the planner does not use.
 /// Numbers are read through `KubernetesNumber`: junk is an error naming the field.
 public struct DynamoGraphDeployment {

@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import PlannerCore
 
-/// Scales a DynamoGraphDeployment through the Kubernetes REST API (SPEC.md §8.2),
+/// Scales a DynamoGraphDeployment through the Kubernetes REST API (docs/behaviour.md §8.2),
 /// reading and waiting as Dynamo 1.0.2 does, with the differences docs/kubernetes.md names:
 /// - worker counts are the replicas serving traffic (status), not the desired ones (spec);
 /// - `setComponentReplicas` holds a decision while the DGD is not Ready (one warning each

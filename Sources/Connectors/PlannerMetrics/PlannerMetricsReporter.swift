@@ -2,10 +2,10 @@ import PlannerCore
 import Prometheus
 
 /// The planner's own Prometheus gauges, fed by the live loop and rendered in the
-/// Prometheus text format: Dynamo 1.0.2's `planner:*` names (SPEC.md §5) and Dynamo
+/// Prometheus text format: Dynamo 1.0.2's `planner:*` names (docs/behaviour.md §5) and Dynamo
 /// 1.x's `dynamo_planner_*` names with the decision explanation (`DynamoPlannerGauges`).
 public final class PlannerMetricsReporter: PlannerStateSink, @unchecked Sendable {
-    /// The gauge names, in the order SPEC.md §5 lists them.
+    /// The gauge names, in the order docs/behaviour.md §5 lists them.
     public static let gaugeNames = [
         "planner:num_p_workers", "planner:num_d_workers",
         "planner:observed_ttft", "planner:observed_itl", "planner:observed_request_rate",

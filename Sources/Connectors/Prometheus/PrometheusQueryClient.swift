@@ -4,7 +4,7 @@ import Logging
 import NIOCore
 import PlannerCore
 
-/// Reads the frontend's metrics from the Prometheus HTTP API (SPEC.md §7):
+/// Reads the frontend's metrics from the Prometheus HTTP API (docs/behaviour.md §7):
 /// interval averages `increase(X_sum[Ns])/increase(X_count[Ns])` and the
 /// request count `increase(dynamo_frontend_requests_total[Ns])`, keeping only
 /// the series of this model (case-insensitively) and Dynamo namespace.
@@ -135,7 +135,7 @@ public final class PrometheusQueryClient: MetricsSource, @unchecked Sendable {
         return try PrometheusVector.parse(data, endpoint: endpoint, query: promql)
     }
 
-    /// The samples of this model and namespace (SPEC.md §7 label rule).
+    /// The samples of this model and namespace (docs/behaviour.md §7 label rule).
     public func matching(_ samples: [PrometheusSample]) -> [PrometheusSample] {
         if access.source == .router { return samples }  // the query already aggregates the namespace
         let model = modelName.lowercased()
@@ -168,7 +168,7 @@ public final class PrometheusQueryClient: MetricsSource, @unchecked Sendable {
         return values.reduce(0, +)
     }
 
-    /// All six observations of SPEC.md §5, latencies converted to ms. The queries
+    /// All six observations of docs/behaviour.md §5, latencies converted to ms. The queries
     /// run concurrently, so a slow server costs one timeout per interval, not six.
     public func observe(intervalSeconds: Int) async throws -> ObservedMetrics {
         async let ttft = average(.timeToFirstToken, intervalSeconds: intervalSeconds)

@@ -1,5 +1,5 @@
 /// What Prometheus would give the live planner about the simulated frontend
-/// (Dynamo's `dynamo_frontend_*` families, read as SPEC.md §7's
+/// (Dynamo's `dynamo_frontend_*` families, read as docs/behaviour.md §7's
 /// `increase(X_sum)/increase(X_count)` over the interval):
 ///
 /// - request count: requests that finished in the interval (the frontend counts a

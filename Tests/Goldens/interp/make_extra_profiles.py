@@ -1,5 +1,6 @@
-import sys
-sys.path.insert(0, "/work/shared/tools")
+import os, sys
+# tools/make_profiles.py of this repository
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "tools"))
 import make_profiles as mp
 base = dict(mp.SPECS["h200_llama8b_tp1"])
 extra = {

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Regenerates the Kalman goldens of this folder from the reference planner.
 
-    /work/venv/bin/python Tests/Goldens/kalman/make_goldens.py   (from the repository root)
+    PYTHON Tests/Goldens/kalman/make_goldens.py   (from the repository root)
 
 Writes small synthetic Mooncake-style traces to a temporary directory, runs
-`../shared/tools/ref_planner.py predict TRACE 60 kalman [flags]` (filterpy 2.0)
+`tools/ref_planner.py predict TRACE 60 kalman [flags]` (filterpy 2.0)
 on each, and stores {"trace", "field", "flags", "config", "series",
 "predictions"} per case. `config` holds the flags as KalmanPredictor reads them.
 Tests read these files; they never run Python.
@@ -12,7 +12,7 @@ Tests read these files; they never run Python.
 import json, math, os, random, subprocess, sys, tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-REF = os.path.join(ROOT, "..", "shared", "tools", "ref_planner.py")
+REF = os.path.join(ROOT, "tools", "ref_planner.py")
 OUT = os.path.dirname(os.path.abspath(__file__))
 INTERVAL = 60
 

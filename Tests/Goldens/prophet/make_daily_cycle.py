@@ -4,7 +4,7 @@ predict_daily_cycle_600_request_count_prophet_w500.json (a daily cycle with a
 second harmonic, a slow upward trend and noise; 600 s intervals).
 
     python3 make_daily_cycle.py daily_cycle.jsonl
-    /work/venv/bin/python ../shared/tools/ref_planner.py predict daily_cycle.jsonl 600 prophet \
+    PYTHON tools/ref_planner.py predict daily_cycle.jsonl 600 prophet \
         --prophet-window-size 500 > predict_daily_cycle_600_request_count_prophet_w500.json
 
 With a 500-point window the history passes two days after 288 steps, which

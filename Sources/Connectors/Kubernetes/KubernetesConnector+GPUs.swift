@@ -37,6 +37,10 @@ public struct DeploymentGPUs: Sendable, Equatable {
             let flag = c == .prefill ? prefillFlag : decodeFlag
             let entry = self[c]
             if let n = entry.count {
+                // A count the replica maths cannot use (0 GPUs, or more than any node has) is refused naming its field.
+                guard PlannerLimits.gpusPerEngine.range.contains(n) else {
+                    throw KubernetesError.deployment("\(entry.source) must be \(PlannerLimits.gpusPerEngine.expected), got \(n)")
+                }
                 counts[c] = n
                 origin.append("\(c.rawValue) \(n) from \(entry.source)")
             } else if let flag {

@@ -82,7 +82,7 @@ let package = Package(
         // Finds the programs tests run as peers on PATH; a missing one skips, or fails under CI=true.
         .target(name: "TestPeers", path: "Tests/TestPeers"),
         .testTarget(name: "NumericsTests", dependencies: ["PlannerNumerics", "CNumerics"]),
-        .testTarget(name: "PlannerCoreTests", dependencies: ["PlannerCore", "PlannerIO"]),
+        .testTarget(name: "PlannerCoreTests", dependencies: ["PlannerCore", "PlannerIO", "TestPeers"]),
         .testTarget(name: "PlannerIOTests", dependencies: ["PlannerIO", "PlannerCore", "TestPeers"]),
         .testTarget(
             name: "ConnectorsTests",

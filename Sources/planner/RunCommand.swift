@@ -26,6 +26,8 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var planner: PlannerOptions
 
+    @OptionGroup(title: "Fleet") var fleet: FleetOptions
+
     @Option(help: "Where decisions go: kubernetes (the DynamoGraphDeployment in DYN_PARENT_DGD_K8S_NAME) or virtual (etcd at ETCD_ENDPOINTS).")
     var environment: PlannerEnvironment = .kubernetes
 
@@ -85,6 +87,7 @@ struct RunCommand: AsyncParsableCommand {
 
     private func live() async throws {
         let logger = Logger(label: "planner.run")
+        if fleet.isFleet { return try await runFleet(logger: logger) }
         var settings = try planner.plannerSettings(correctionEnabled: !noCorrection)
         let profile = try ProfileLoader.load(directory: planner.profileFlags.profileResultsDir)
 

@@ -1,0 +1,206 @@
+import Foundation
+import Logging
+
+/// One deployment of a fleet: its own decision engine (profile, SLA, predictor
+/// state) and connector. Its engine's settings should carry no budget of their
+/// own (`maxGPUBudget` < 0); the fleet's budget applies instead.
+public final class FleetMember: @unchecked Sendable {
+    public let name: String
+    public let engine: PlannerDecisionEngine
+    public let connector: PlannerConnector
+    /// Relative importance in the fleet budget (docs/fleet.md).
+    public let weight: Double
+    public internal(set) var state: PlannerState
+    public internal(set) var decisions = 0
+    public internal(set) var appliedDecisions = 0
+    public internal(set) var skippedIntervals = 0
+
+    public init(name: String, engine: PlannerDecisionEngine, connector: PlannerConnector, weight: Double = 1,
+                initialWorkers: WorkerCounts = WorkerCounts(prefill: 0, decode: 0)) {
+        self.name = name
+        self.engine = engine
+        self.connector = connector
+        self.weight = weight
+        self.state = PlannerState(workers: initialWorkers, settings: engine.settings)
+    }
+
+    /// How far the last interval missed the SLA: max(0, ttft/sla − 1, itl/sla − 1).
+    public static func shortfall(_ observed: ObservedMetrics, settings: PlannerSettings) -> Double {
+        func miss(_ value: Double?, _ sla: Double) -> Double {
+            guard let v = value, v.isFinite, sla > 0 else { return 0 }
+            let r = v / sla - 1
+            return r.isFinite ? max(0, r) : 0
+        }
+        return max(miss(observed.ttftMilliseconds, settings.ttftMilliseconds),
+                   miss(observed.itlMilliseconds, settings.itlMilliseconds))
+    }
+}
+
+/// Plans every member once per interval from one shared metrics read, then
+/// divides the fleet's GPUs with `FleetBudget` and applies the grants. A member
+/// whose inputs cannot be read, or whose metrics are invalid, keeps its current
+/// workers; their GPUs are taken out of the budget before it is divided.
+public final class FleetPlanner: @unchecked Sendable {
+    public let members: [FleetMember]
+    public let maxTotalGPUs: Int
+    public let minTotalGPUs: Int
+    public let noOperation: Bool
+    private let logger: Logger
+
+    public init(members: [FleetMember], maxTotalGPUs: Int, minTotalGPUs: Int, noOperation: Bool = false,
+                logger: Logger = Logger(label: "planner.fleet")) {
+        self.members = members
+        self.maxTotalGPUs = maxTotalGPUs
+        self.minTotalGPUs = minTotalGPUs
+        self.noOperation = noOperation
+        self.logger = logger
+    }
+
+    /// The outcome of one interval per member, in member order.
+    public struct IntervalResult: Sendable {
+        public var outcomes: [LiveIntervalOutcome]
+        public var budget: FleetBudget.Result?
+    }
+
+    /// One interval. `observed` is the shared metrics read, keyed by member name;
+    /// nil when it failed (every member then skips). A member absent from it is idle.
+    public func step(observed: [String: ObservedMetrics]?) async -> IntervalResult {
+        var outcomes = [LiveIntervalOutcome](repeating: .invalidMetrics, count: members.count)
+        var deciding: [(index: Int, decision: ScalingDecision, shortfall: Double)] = []
+        var pinnedGPUs = 0
+        for (i, m) in members.enumerated() {
+            let settings = m.engine.settings
+            guard let observed else {
+                m.skippedIntervals += 1
+                outcomes[i] = .unavailable("cannot read metrics")
+                pinnedGPUs = pinnedGPUs.addingSaturated(gpus(m.state.workers, settings))
+                continue
+            }
+            let workers: WorkerCounts
+            do {
+                workers = try await m.connector.currentWorkerCounts()
+            } catch {
+                m.skippedIntervals += 1
+                outcomes[i] = .unavailable("cannot read worker counts: \(error)")
+                logger.warning("interval skipped", metadata: ["deployment": "\(m.name)", "reason": "\(error)"])
+                pinnedGPUs = pinnedGPUs.addingSaturated(gpus(m.state.workers, settings))
+                continue
+            }
+            let o = observed[m.name] ?? ObservedMetrics(ttftMilliseconds: 0, itlMilliseconds: 0, requestCount: 0,
+                                                        isl: 0, osl: 0, requestDurationSeconds: 0)
+            m.state.finishInterval(workers: workers, observed: o, intervalSeconds: settings.intervalSeconds)
+            m.engine.observe(requestCount: o.requestCount ?? .nan, isl: o.isl ?? .nan, osl: o.osl ?? .nan)
+            guard o.isValid else {
+                pinnedGPUs = pinnedGPUs.addingSaturated(gpus(workers, settings))
+                continue
+            }
+            m.state.corrections = m.engine.correctionFactors(observed: o, decodeWorkers: workers.decode,
+                                                             previous: m.state.corrections)
+            let predicted = m.engine.predictLoad()
+            let decision = m.engine.decide(predicted, corrections: m.state.corrections)
+            m.state.record(predicted: predicted, decision: decision)
+            deciding.append((i, decision, FleetMember.shortfall(o, settings: settings)))
+        }
+        guard !deciding.isEmpty else { return IntervalResult(outcomes: outcomes, budget: nil) }
+
+        let demands = deciding.map { entry -> FleetDemand in
+            let s = members[entry.index].engine.settings
+            var d = FleetDemand(prefill: entry.decision.prefill, decode: entry.decision.decode,
+                                prefillEngineGPUs: s.prefillEngineGPUs, decodeEngineGPUs: s.decodeEngineGPUs,
+                                minEndpoint: s.minEndpoint, weight: members[entry.index].weight, shortfall: entry.shortfall)
+            if !s.mode.plansPrefill { d.minPrefill = 0 }
+            if !s.mode.plansDecode { d.minDecode = 0 }
+            return d
+        }
+        func left(_ bound: Int) -> Int { bound < 0 ? -1 : max(0, bound - min(bound, pinnedGPUs)) }
+        let budget = FleetBudget.allocate(demands, maxTotalGPUs: left(maxTotalGPUs), minTotalGPUs: left(minTotalGPUs))
+        if budget.overBudget {
+            logger.warning("min_endpoint floors alone exceed --max-total-gpus; floors granted",
+                           metadata: ["gpus": "\(budget.totalGPUs)", "max_total_gpus": "\(maxTotalGPUs)"])
+        }
+        for (entry, grant) in zip(deciding, budget.grants) {
+            let m = members[entry.index]
+            var decision = entry.decision
+            decision.budgetLimited = decision.budgetLimited || grant.prefill < decision.prefill || grant.decode < decision.decode
+            decision.prefill = grant.prefill
+            decision.decode = grant.decode
+            m.state.decision = decision
+            var applied = false
+            var failure: String?
+            if !noOperation {
+                do {
+                    try await m.connector.setComponentReplicas(decision.targets(mode: m.engine.settings.mode), blocking: false)
+                    applied = true
+                } catch {
+                    failure = "\(error)"
+                }
+            }
+            m.decisions += 1
+            if applied { m.appliedDecisions += 1 }
+            outcomes[entry.index] = .decided(decision, applied: applied)
+            var meta: Logger.Metadata = ["deployment": "\(m.name)", "num_p": "\(decision.prefill)",
+                                         "num_d": "\(decision.decode)", "requested_p": "\(entry.decision.prefill)",
+                                         "requested_d": "\(entry.decision.decode)", "applied": "\(applied)"]
+            if let failure {
+                meta["error"] = "\(failure)"
+                logger.warning("decision not applied: connector failed", metadata: meta)
+            } else {
+                logger.info("decision", metadata: meta)
+            }
+        }
+        return IntervalResult(outcomes: outcomes, budget: budget)
+    }
+
+    private let stopLock = NSLock()
+    private var stopFlag = false
+
+    /// Asks `run` to return after the interval in progress (signal handlers call this).
+    public func requestStop() { stopLock.withLock { stopFlag = true } }
+
+    public var stopRequested: Bool { stopLock.withLock { stopFlag } || Task.isCancelled }
+
+    /// Runs intervals of `intervalSeconds` on `clock` (deadlines start + k·interval,
+    /// as `LivePlanner.run`) until a stop request or `maxIntervals`. `observe` is
+    /// the one shared metrics read per interval, keyed by member name; when it
+    /// throws, every member skips the interval.
+    public func run(intervalSeconds: Int, maxIntervals: Int? = nil, clock: LiveClock = MonotonicLiveClock(),
+                    observe: (Int) async throws -> [String: ObservedMetrics]) async {
+        let start = clock.nowSeconds()
+        var k = 0
+        logger.info("fleet planner started", metadata: ["deployments": "\(members.count)", "interval_s": "\(intervalSeconds)",
+                                                        "max_total_gpus": "\(maxTotalGPUs)", "min_total_gpus": "\(minTotalGPUs)"])
+        while !stopRequested, maxIntervals.map({ k < $0 }) ?? true {
+            k += 1
+            let deadline = start + Double(k) * Double(intervalSeconds)
+            while !stopRequested, clock.nowSeconds() < deadline {
+                await clock.sleep(untilSeconds: min(deadline, clock.nowSeconds() + 0.25))
+            }
+            if stopRequested { break }
+            var observed: [String: ObservedMetrics]?
+            do {
+                observed = try await observe(intervalSeconds)
+            } catch {
+                logger.warning("interval skipped for every deployment", metadata: ["reason": "cannot read metrics: \(error)"])
+            }
+            let result = await step(observed: observed)
+            if let b = result.budget {
+                logger.info("fleet interval", metadata: ["interval": "\(k)", "total_gpus": "\(b.totalGPUs)",
+                                                         "decided": "\(result.outcomes.filter { if case .decided = $0 { return true } else { return false } }.count)"])
+            }
+        }
+        logger.info("fleet planner stopped", metadata: ["intervals": "\(k)"])
+    }
+
+    private func gpus(_ w: WorkerCounts, _ s: PlannerSettings) -> Int {
+        FleetBudget.gpuTotal([.init(request: 0, floor: 0, gpus: max(1, s.prefillEngineGPUs), worth: 0),
+                              .init(request: 0, floor: 0, gpus: max(1, s.decodeEngineGPUs), worth: 0)],
+                             [max(0, w.prefill), max(0, w.decode)])
+    }
+}
+
+extension Int {
+    func addingSaturated(_ other: Int) -> Int {
+        let (s, o) = addingReportingOverflow(other)
+        return o ? Int.max : s
+    }
+}

@@ -9,6 +9,8 @@ struct BenchContext {
     var reference = "../shared/tools/ref_planner.py"
     /// Fewer repetitions and smaller inputs (smoke run).
     var quick = false
+    /// Deployments of the `fleet` suite (`--deployments N`).
+    var deployments = 10_000
     /// Where generated inputs go.
     var scratchDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("planner-bench").path
 
@@ -20,6 +22,7 @@ struct BenchContext {
             case "--python" where i + 1 < arguments.count: python = arguments[i + 1]; i += 1
             case "--reference" where i + 1 < arguments.count: reference = arguments[i + 1]; i += 1
             case "--quick": quick = true
+            case "--deployments" where i + 1 < arguments.count: deployments = max(1, Int(arguments[i + 1]) ?? deployments); i += 1
             default: suites.append(a)
             }
             i += 1

@@ -45,10 +45,13 @@ public final class FleetPlanner: @unchecked Sendable {
     public let maxTotalGPUs: Int
     public let minTotalGPUs: Int
     public let noOperation: Bool
+    /// Connector calls (worker counts, scaling) in flight at once.
+    public let connectorConcurrency: Int
     private let logger: Logger
 
     public init(members: [FleetMember], maxTotalGPUs: Int, minTotalGPUs: Int, noOperation: Bool = false,
-                logger: Logger = Logger(label: "planner.fleet")) {
+                connectorConcurrency: Int = 64, logger: Logger = Logger(label: "planner.fleet")) {
+        self.connectorConcurrency = max(1, connectorConcurrency)
         self.members = members
         self.maxTotalGPUs = maxTotalGPUs
         self.minTotalGPUs = minTotalGPUs
@@ -68,6 +71,12 @@ public final class FleetPlanner: @unchecked Sendable {
         var outcomes = [LiveIntervalOutcome](repeating: .invalidMetrics, count: members.count)
         var deciding: [(index: Int, decision: ScalingDecision, shortfall: Double)] = []
         var pinnedGPUs = 0
+        // Connector calls are I/O: they run `connectorConcurrency` at a time; decisions run in order.
+        let members = self.members
+        let counts: [Result<WorkerCounts, Error>] = observed == nil ? [] : await Self.concurrently(
+            members.count, width: connectorConcurrency) { i in
+            do { return .success(try await members[i].connector.currentWorkerCounts()) } catch { return .failure(error) }
+        }
         for (i, m) in members.enumerated() {
             let settings = m.engine.settings
             guard let observed else {
@@ -77,9 +86,10 @@ public final class FleetPlanner: @unchecked Sendable {
                 continue
             }
             let workers: WorkerCounts
-            do {
-                workers = try await m.connector.currentWorkerCounts()
-            } catch {
+            switch counts[i] {
+            case let .success(w):
+                workers = w
+            case let .failure(error):
                 m.skippedIntervals += 1
                 outcomes[i] = .unavailable("cannot read worker counts: \(error)")
                 logger.warning("interval skipped", metadata: ["deployment": "\(m.name)", "reason": "\(error)"])
@@ -118,30 +128,39 @@ public final class FleetPlanner: @unchecked Sendable {
             logger.warning("min_endpoint floors alone exceed --max-total-gpus; floors granted",
                            metadata: ["gpus": "\(budget.totalGPUs)", "max_total_gpus": "\(maxTotalGPUs)"])
         }
+        var granted: [ScalingDecision] = []
         for (entry, grant) in zip(deciding, budget.grants) {
-            let m = members[entry.index]
             var decision = entry.decision
             decision.budgetLimited = decision.budgetLimited || grant.prefill < decision.prefill || grant.decode < decision.decode
             decision.prefill = grant.prefill
             decision.decode = grant.decode
-            m.state.decision = decision
-            var applied = false
-            var failure: String?
-            if !noOperation {
-                do {
-                    try await m.connector.setComponentReplicas(decision.targets(mode: m.engine.settings.mode), blocking: false)
-                    applied = true
-                } catch {
-                    failure = "\(error)"
-                }
+            members[entry.index].state.decision = decision
+            granted.append(decision)
+        }
+        let noOperation = self.noOperation
+        let decisions = granted
+        let decidedIndices = deciding.map(\.index)
+        let failures: [String?] = noOperation ? Array(repeating: nil, count: decisions.count) : await Self.concurrently(
+            decisions.count, width: connectorConcurrency) { k in
+            let m = members[decidedIndices[k]]
+            do {
+                try await m.connector.setComponentReplicas(decisions[k].targets(mode: m.engine.settings.mode), blocking: false)
+                return nil
+            } catch {
+                return "\(error)"
             }
+        }
+        for (k, entry) in deciding.enumerated() {
+            let m = members[entry.index]
+            let decision = decisions[k]
+            let applied = !noOperation && failures[k] == nil
             m.decisions += 1
             if applied { m.appliedDecisions += 1 }
             outcomes[entry.index] = .decided(decision, applied: applied)
             var meta: Logger.Metadata = ["deployment": "\(m.name)", "num_p": "\(decision.prefill)",
                                          "num_d": "\(decision.decode)", "requested_p": "\(entry.decision.prefill)",
                                          "requested_d": "\(entry.decision.decode)", "applied": "\(applied)"]
-            if let failure {
+            if let failure = failures[k] {
                 meta["error"] = "\(failure)"
                 logger.warning("decision not applied: connector failed", metadata: meta)
             } else {
@@ -149,6 +168,30 @@ public final class FleetPlanner: @unchecked Sendable {
             }
         }
         return IntervalResult(outcomes: outcomes, budget: budget)
+    }
+
+    /// `body(0..<count)` with at most `width` running at once; results in index order.
+    static func concurrently<T: Sendable>(_ count: Int, width: Int,
+                                          _ body: @escaping @Sendable (Int) async -> T) async -> [T] {
+        guard count > 0 else { return [] }
+        return await withTaskGroup(of: (Int, T).self) { group in
+            var results = [T?](repeating: nil, count: count)
+            var next = 0
+            while next < min(width, count) {
+                let i = next
+                group.addTask { (i, await body(i)) }
+                next += 1
+            }
+            while let (i, value) = await group.next() {
+                results[i] = value
+                if next < count {
+                    let j = next
+                    group.addTask { (j, await body(j)) }
+                    next += 1
+                }
+            }
+            return results.compactMap { $0 }
+        }
     }
 
     private let stopLock = NSLock()

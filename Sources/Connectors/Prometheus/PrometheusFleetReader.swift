@@ -39,7 +39,8 @@ public final class PrometheusFleetReader: @unchecked Sendable {
         self.logger = logger
     }
 
-    public convenience init(endpoint: String, timeoutSeconds: Double = 10, client: HTTPClient = .shared) throws {
+    public convenience init(endpoint: String, timeoutSeconds: Double = 10,
+                            client: HTTPClient = PrometheusQueryClient.httpClient) throws {
         self.init(client: try PrometheusQueryClient(endpoint: endpoint, modelName: "", namespace: "",
                                                     timeoutSeconds: timeoutSeconds, client: client))
     }

@@ -50,4 +50,28 @@ final class PrometheusFleetScrapeTests: XCTestCase {
         XCTAssertEqual(o[keys[3]]?.requestCount, 0, "a namespace without series is idle")
         XCTAssertEqual(o[keys[3]]?.ttftMilliseconds, 0)
     }
+
+    /// A fleet-sized answer is repetitive JSON that gzip shrinks far more than
+    /// 25× (HTTPClient.shared refused it with "limit"): 1000 namespaces with equal
+    /// values, as many idle deployments of a real fleet have.
+    func testFleetSizedAnswersAreRead() async throws {
+        try PrometheusProcess.requireInstalled()
+        let count = 1000
+        let start = Date()
+        let server = try await LoopbackHTTPServer.start { _ in
+            let t = Date().timeIntervalSince(start) + 1
+            let lines = (0..<count).map { i in
+                "dynamo_frontend_requests_total{model=\"m\",dynamo_namespace=\"fleet-namespace-\(i)\"} \((t * 10).rounded(.down))"
+            }
+            return HTTPServerResponse(body: lines.joined(separator: "\n") + "\n")
+        }
+        defer { Task { await server.stop() } }
+        let p = try await PrometheusProcess.start(targets: ["generator": "127.0.0.1:\(server.port)"])
+        prometheus = p
+        _ = try await p.waitForSamples("count(increase(dynamo_frontend_requests_total[5s]) > 0) >= \(count)")
+        let keys = (0..<count).map { FleetMetricsKey(namespace: "fleet-namespace-\($0)", model: "M") }
+        let o = try await PrometheusFleetReader(endpoint: p.url).observe(keys, intervalSeconds: 5)
+        XCTAssertEqual(o.count, count)
+        XCTAssertTrue(keys.allSatisfy { (o[$0]?.requestCount ?? 0) > 0 }, "every namespace's counter is read")
+    }
 }

@@ -67,18 +67,28 @@ public final class FleetPlanner: @unchecked Sendable {
 
     /// One interval. `observed` is the shared metrics read, keyed by member name;
     /// nil when it failed (every member then skips). A member absent from it is idle.
-    public func step(observed: [String: ObservedMetrics]?) async -> IntervalResult {
+    /// `only` (sharding): plan just these members; the others are left to other
+    /// replicas (outcome `.unavailable`), and the budget bounds shrink to this
+    /// replica's share, bound × owned / all (floor for the maximum, ceiling for
+    /// the minimum), so replicas together stay within the fleet's maximum.
+    public func step(observed: [String: ObservedMetrics]?, only: Set<String>? = nil) async -> IntervalResult {
         var outcomes = [LiveIntervalOutcome](repeating: .invalidMetrics, count: members.count)
         var deciding: [(index: Int, decision: ScalingDecision, shortfall: Double)] = []
         var pinnedGPUs = 0
         // Connector calls are I/O: they run `connectorConcurrency` at a time; decisions run in order.
         let members = self.members
+        let planned = members.map { m in only.map { $0.contains(m.name) } ?? true }
         let counts: [Result<WorkerCounts, Error>] = observed == nil ? [] : await Self.concurrently(
             members.count, width: connectorConcurrency) { i in
+            guard planned[i] else { return .failure(NotOwned()) }
             do { return .success(try await members[i].connector.currentWorkerCounts()) } catch { return .failure(error) }
         }
         for (i, m) in members.enumerated() {
             let settings = m.engine.settings
+            guard planned[i] else {
+                outcomes[i] = .unavailable("planned by another replica")
+                continue
+            }
             guard let observed else {
                 m.skippedIntervals += 1
                 outcomes[i] = .unavailable("cannot read metrics")
@@ -122,8 +132,10 @@ public final class FleetPlanner: @unchecked Sendable {
             if !s.mode.plansDecode { d.minDecode = 0 }
             return d
         }
+        let share = Self.share(owned: planned.filter { $0 }.count, of: members.count)
         func left(_ bound: Int) -> Int { bound < 0 ? -1 : max(0, bound - min(bound, pinnedGPUs)) }
-        let budget = FleetBudget.allocate(demands, maxTotalGPUs: left(maxTotalGPUs), minTotalGPUs: left(minTotalGPUs))
+        let budget = FleetBudget.allocate(demands, maxTotalGPUs: left(share(maxTotalGPUs, false)),
+                                          minTotalGPUs: left(share(minTotalGPUs, true)))
         if budget.overBudget {
             logger.warning("min_endpoint floors alone exceed --max-total-gpus; floors granted",
                            metadata: ["gpus": "\(budget.totalGPUs)", "max_total_gpus": "\(maxTotalGPUs)"])
@@ -170,6 +182,18 @@ public final class FleetPlanner: @unchecked Sendable {
         return IntervalResult(outcomes: outcomes, budget: budget)
     }
 
+    struct NotOwned: Error {}
+
+    /// bound · owned / total, rounded down (or up); -1 (no bound) stays -1.
+    static func share(owned: Int, of total: Int) -> (Int, Bool) -> Int {
+        { bound, up in
+            guard bound >= 0, total > 0, owned < total else { return bound }
+            let (product, overflow) = bound.multipliedReportingOverflow(by: owned)
+            if overflow { return bound / total * owned }
+            return up ? (product + total - 1) / total : product / total
+        }
+    }
+
     /// `body(0..<count)` with at most `width` running at once; results in index order.
     static func concurrently<T: Sendable>(_ count: Int, width: Int,
                                           _ body: @escaping @Sendable (Int) async -> T) async -> [T] {
@@ -206,7 +230,12 @@ public final class FleetPlanner: @unchecked Sendable {
     /// as `LivePlanner.run`) until a stop request or `maxIntervals`. `observe` is
     /// the one shared metrics read per interval, keyed by member name; when it
     /// throws, every member skips the interval.
+    ///
+    /// `owned` (sharding) names the members this replica plans this interval;
+    /// when it throws (etcd unreachable) the replica plans nothing that interval,
+    /// so a replica cut off from the others never plans a deployment they took over.
     public func run(intervalSeconds: Int, maxIntervals: Int? = nil, clock: LiveClock = MonotonicLiveClock(),
+                    owned: (() async throws -> Set<String>)? = nil,
                     observe: (Int) async throws -> [String: ObservedMetrics]) async {
         let start = clock.nowSeconds()
         var k = 0
@@ -219,13 +248,22 @@ public final class FleetPlanner: @unchecked Sendable {
                 await clock.sleep(untilSeconds: min(deadline, clock.nowSeconds() + 0.25))
             }
             if stopRequested { break }
+            var only: Set<String>?
+            if let owned {
+                do {
+                    only = try await owned()
+                } catch {
+                    logger.warning("interval skipped: fleet membership unknown", metadata: ["reason": "\(error)"])
+                    continue
+                }
+            }
             var observed: [String: ObservedMetrics]?
             do {
                 observed = try await observe(intervalSeconds)
             } catch {
                 logger.warning("interval skipped for every deployment", metadata: ["reason": "cannot read metrics: \(error)"])
             }
-            let result = await step(observed: observed)
+            let result = await step(observed: observed, only: only)
             if let b = result.budget {
                 logger.info("fleet interval", metadata: ["interval": "\(k)", "total_gpus": "\(b.totalGPUs)",
                                                          "decided": "\(result.outcomes.filter { if case .decided = $0 { return true } else { return false } }.count)"])

@@ -23,6 +23,16 @@ struct FleetOptions: ParsableArguments {
             help: "Fleet: fewest GPUs the fleet keeps; deployments are topped up past their requests (-1: none).")
     var minTotalGPUs: Int = -1
 
+    @Option(name: .customLong("fleet-replica-id"),
+            help: "Fleet sharding: this replica's id; replicas with the same --fleet-name split the namespaces through etcd leases.")
+    var fleetReplicaID: String?
+
+    @Option(name: .customLong("fleet-name"), help: "Fleet sharding: the group of replicas (etcd prefix v1/planner-fleet/NAME/).")
+    var fleetName: String = "default"
+
+    @Option(name: .customLong("fleet-lease-ttl"), help: "Fleet sharding: seconds a dead replica keeps its namespaces before the others take them.")
+    var fleetLeaseTTL: Int = 10
+
     var isFleet: Bool { managedNamespaces != nil }
 
     /// The namespaces in order; empty entries and duplicates are refused.
@@ -64,6 +74,14 @@ struct FleetOptions: ParsableArguments {
         if !isFleet, maxTotalGPUs >= 0 || minTotalGPUs >= 0 || fleetWeights != nil || fleetProfileRoot != nil {
             throw ValidationError("--max-total-gpus, --min-total-gpus, --fleet-weights and --fleet-profile-root need --managed-namespaces")
         }
+        if fleetLeaseTTL < 1 { throw ValidationError("--fleet-lease-ttl must be at least 1 s (got \(fleetLeaseTTL))") }
+        if let id = fleetReplicaID, id.isEmpty || id.contains("/") {
+            throw ValidationError("--fleet-replica-id '\(id)' must be non-empty and contain no '/'")
+        }
+        if fleetName.isEmpty || fleetName.contains("/") {
+            throw ValidationError("--fleet-name '\(fleetName)' must be non-empty and contain no '/'")
+        }
+        if !isFleet, fleetReplicaID != nil { throw ValidationError("--fleet-replica-id needs --managed-namespaces") }
         _ = try weights(for: try namespaces())
     }
 }

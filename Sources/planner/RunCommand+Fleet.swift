@@ -54,11 +54,39 @@ extension RunCommand {
         let keys = members.map { FleetMetricsKey(namespace: $0.name, model: model) }
         let planner = FleetPlanner(members: members, maxTotalGPUs: fleet.maxTotalGPUs, minTotalGPUs: fleet.minTotalGPUs,
                                    noOperation: noOperation)
+        var registry: FleetReplicaRegistry?
+        var heartbeats: Task<Void, Never>?
+        if let id = fleet.fleetReplicaID {
+            let r = try FleetReplicaRegistry(client: etcd, fleet: fleet.fleetName, replicaID: id,
+                                             ttlSeconds: Int64(fleet.fleetLeaseTTL))
+            registry = r
+            // Renewed on its own clock, three times per TTL, whatever the interval.
+            let period = UInt64(max(0.2, Double(fleet.fleetLeaseTTL) / 3) * 1e9)
+            heartbeats = Task {
+                while !Task.isCancelled {
+                    do { try await r.heartbeat() } catch { logger.warning("fleet lease not renewed", metadata: ["reason": "\(error)"]) }
+                    try? await Task.sleep(nanoseconds: period)
+                }
+            }
+        }
+        let memberNames = members.map(\.name)
+        let owned: (() async throws -> Set<String>)? = registry.map { r in
+            {
+                let live = try await r.liveReplicas()
+                let mine = FleetSharding.owned(by: r.replicaID, of: memberNames, among: live)
+                logger.info("fleet shard", metadata: ["replica": "\(r.replicaID)", "live_replicas": "\(live.joined(separator: ","))",
+                                                      "planned_here": "\(mine.count)"])
+                return Set(mine)
+            }
+        }
         let signals = Self.onTerminationSignals { planner.requestStop() }
-        await planner.run(intervalSeconds: settings.intervalSeconds, maxIntervals: maxIntervals > 0 ? maxIntervals : nil) { interval in
+        await planner.run(intervalSeconds: settings.intervalSeconds, maxIntervals: maxIntervals > 0 ? maxIntervals : nil,
+                          owned: owned) { interval in
             let observed = try await reader.observe(keys, intervalSeconds: interval)
             return Dictionary(observed.map { ($0.key.namespace, $0.value) }, uniquingKeysWith: { a, _ in a })
         }
         signals.forEach { $0.cancel() }
+        heartbeats?.cancel()
+        await registry?.leave()
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import PlannerCore
+@testable import PlannerCore
 import PlannerIO
 import XCTest
 
@@ -88,5 +88,22 @@ final class FleetPlannerTests: XCTestCase {
         let o = ObservedMetrics(ttftMilliseconds: 150, itlMilliseconds: 30, requestCount: 1, isl: 1, osl: 1)
         XCTAssertEqual(FleetMember.shortfall(o, settings: s), 2, accuracy: 1e-12)
         XCTAssertEqual(FleetMember.shortfall(ObservedMetrics(ttftMilliseconds: .infinity, itlMilliseconds: 5), settings: s), 0)
+    }
+
+    func testShardPlansOnlyItsMembersWithItsShareOfTheBudget() async throws {
+        let members = try ["a", "b", "c", "d"].map { try member($0) }
+        let fleet = FleetPlanner(members: members, maxTotalGPUs: 10, minTotalGPUs: -1)
+        let busy = Dictionary(uniqueKeysWithValues: ["a", "b", "c", "d"].map { ($0, LivePlannerTests.busy) })
+        let r = await fleet.step(observed: busy, only: ["a", "c"])
+        XCTAssertEqual(r.outcomes[1], .unavailable("planned by another replica"))
+        XCTAssertEqual(r.outcomes[3], .unavailable("planned by another replica"))
+        XCTAssertEqual((members[1].connector as? Connector)?.sent.count, 0, "b is not touched")
+        XCTAssertEqual(r.budget?.totalGPUs, 5, "two of four deployments: floor(10 · 2/4) GPUs")
+        let share = FleetPlanner.share(owned: 1, of: 3)
+        XCTAssertEqual(share(5, false), 1)
+        XCTAssertEqual(share(5, true), 2)
+        XCTAssertEqual(share(-1, false), -1)
+        XCTAssertEqual(FleetPlanner.share(owned: 3, of: 3)(7, false), 7)
+        XCTAssertEqual(FleetPlanner.share(owned: 2, of: 3)(Int.max, false), Int.max / 3 * 2)
     }
 }

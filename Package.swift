@@ -107,7 +107,7 @@ let package = Package(
         .testTarget(name: "NumericsTests", dependencies: ["PlannerNumerics", "CNumerics"]),
         .testTarget(
             name: "PlannerCoreTests",
-            dependencies: ["PlannerCore", "PlannerIO", .product(name: "PropertyBased", package: "swift-property-based")]
+            dependencies: ["PlannerCore", "PlannerIO", "TestPeers", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         .testTarget(name: "PlannerIOTests", dependencies: ["PlannerIO", "PlannerCore", "TestPeers"]),
         // The Kubernetes API test server (delayed operator, merge patch, token rotation),

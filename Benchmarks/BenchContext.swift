@@ -11,6 +11,8 @@ struct BenchContext {
     var dynamoPython: String?
     /// Fewer repetitions and smaller inputs (smoke run).
     var quick = false
+    /// Deployments of the `fleet` suite (`--deployments N`).
+    var deployments = 10_000
     /// Where generated inputs go.
     var scratchDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("planner-bench").path
 
@@ -23,6 +25,7 @@ struct BenchContext {
             case "--reference" where i + 1 < arguments.count: reference = arguments[i + 1]; i += 1
             case "--dynamo-python" where i + 1 < arguments.count: dynamoPython = arguments[i + 1]; i += 1
             case "--quick": quick = true
+            case "--deployments" where i + 1 < arguments.count: deployments = max(1, Int(arguments[i + 1]) ?? deployments); i += 1
             default: suites.append(a)
             }
             i += 1

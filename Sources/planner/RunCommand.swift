@@ -34,6 +34,8 @@ struct RunCommand: AsyncParsableCommand, ConfigurableCommand {
 
     @OptionGroup var engineMetrics: EngineMetricsOptions
 
+    @OptionGroup(title: "Fleet") var fleet: FleetOptions
+
     @Option(help: "Where decisions go: kubernetes (the DynamoGraphDeployment in DYN_PARENT_DGD_K8S_NAME) or virtual (etcd at ETCD_ENDPOINTS).")
     var environment: PlannerEnvironment = .kubernetes
 
@@ -144,6 +146,7 @@ struct RunCommand: AsyncParsableCommand, ConfigurableCommand {
 
     private func live() async throws {
         let logger = Logger(label: "planner.run")
+        if fleet.isFleet { return try await runFleet(logger: logger) }
         let prepared: PreparedRun
         do {
             prepared = try await cancelWhenGracefulShutdown { try await self.prepare(logger: logger) }

@@ -2,22 +2,12 @@ import Foundation
 import XCTest
 @testable import PlannerIO
 import PlannerCore
+import TestPeers
 
 /// Deterministic fuzzing of both readers: every mutated input must end in a value
 /// or a thrown `PlannerIOError` — never a trap, a hang or another error type.
 final class ReaderFuzzTests: XCTestCase {
-    /// SplitMix64: a fixed seed makes every run (and every failure) reproducible.
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(1, n))) }
-    }
+    typealias Random = SeededRandom
 
     /// Bytes that steer parsers into their edge cases.
     static let interesting = Array(#"{}[],:"\0123456789eE.-+ NaIfy"#.utf8) + [0x00, 0x0A, 0x0D, 0x80, 0xFF, 0x93, 0x50, 0x4B]

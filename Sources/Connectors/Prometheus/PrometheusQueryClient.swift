@@ -36,7 +36,7 @@ public final class PrometheusQueryClient: MetricsSource, @unchecked Sendable {
     /// a custom TLS setting gets its own HTTP client instead of `client`.
     public init(endpoint: String, modelName: String, namespace: String, timeoutSeconds: Double = 10,
                 access: PrometheusAccess = PrometheusAccess(),
-                client: HTTPClient = .shared, logger: Logger = Logger(label: "planner.prometheus")) throws {
+                client: HTTPClient = PrometheusQueryClient.httpClient, logger: Logger = Logger(label: "planner.prometheus")) throws {
         var base = endpoint.trimmingCharacters(in: .whitespaces)
         while base.hasSuffix("/") { base.removeLast() }
         guard let url = URL(string: base), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
@@ -97,6 +97,16 @@ public final class PrometheusQueryClient: MetricsSource, @unchecked Sendable {
     public static func requestCountQuery(intervalSeconds: Int) -> String {
         "increase(\(requestCounter)[\(intervalSeconds)s])"
     }
+
+    /// `HTTPClient.shared` but with the gzip limit on the answer's size (the
+    /// `collect` limit below) instead of its compression ratio: answers covering a
+    /// whole fleet are repetitive JSON that gzip shrinks more than 25×, which
+    /// the shared client's ratio limit refuses ("limit").
+    public static let httpClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration.singletonConfiguration
+        configuration.decompression = .enabled(limit: .size(64 << 20))
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
 
     /// Runs one instant query and returns every sample of the result.
     public func query(_ promql: String) async throws -> [PrometheusSample] {

@@ -1,0 +1,287 @@
+import Foundation
+import Logging
+
+/// One deployment of a fleet: its own decision engine (profile, SLA, predictor
+/// state) and connector. Its engine's settings should carry no budget of their
+/// own (`maxGPUBudget` < 0); the fleet's budget applies instead.
+public final class FleetMember: @unchecked Sendable {
+    public let name: String
+    public let engine: PlannerDecisionEngine
+    public let connector: PlannerConnector
+    /// Relative importance in the fleet budget (docs/fleet.md).
+    public let weight: Double
+    public internal(set) var state: PlannerState
+    public internal(set) var decisions = 0
+    public internal(set) var appliedDecisions = 0
+    public internal(set) var skippedIntervals = 0
+
+    public init(name: String, engine: PlannerDecisionEngine, connector: PlannerConnector, weight: Double = 1,
+                initialWorkers: WorkerCounts = WorkerCounts(prefill: 0, decode: 0)) {
+        self.name = name
+        self.engine = engine
+        self.connector = connector
+        self.weight = weight
+        self.state = PlannerState(workers: initialWorkers, settings: engine.settings)
+    }
+
+    /// How far the last interval missed the SLA: max(0, ttft/sla − 1, itl/sla − 1).
+    public static func shortfall(_ observed: ObservedMetrics, settings: PlannerSettings) -> Double {
+        func miss(_ value: Double?, _ sla: Double) -> Double {
+            guard let v = value, v.isFinite, sla > 0 else { return 0 }
+            let r = v / sla - 1
+            return r.isFinite ? max(0, r) : 0
+        }
+        return max(miss(observed.ttftMilliseconds, settings.ttftMilliseconds),
+                   miss(observed.itlMilliseconds, settings.itlMilliseconds))
+    }
+}
+
+/// Plans every member once per interval from one shared metrics read, then
+/// divides the fleet's GPUs with `FleetBudget` and applies the grants. A member
+/// whose inputs cannot be read, or whose metrics are invalid, keeps its current
+/// workers; their GPUs are taken out of the budget before it is divided.
+public final class FleetPlanner: @unchecked Sendable {
+    public let members: [FleetMember]
+    public let maxTotalGPUs: Int
+    public let minTotalGPUs: Int
+    public let noOperation: Bool
+    /// Connector calls (worker counts, scaling) in flight at once.
+    public let connectorConcurrency: Int
+    private let logger: Logger
+
+    public init(members: [FleetMember], maxTotalGPUs: Int, minTotalGPUs: Int, noOperation: Bool = false,
+                connectorConcurrency: Int = 64, logger: Logger = Logger(label: "planner.fleet")) {
+        self.connectorConcurrency = max(1, connectorConcurrency)
+        self.members = members
+        self.maxTotalGPUs = maxTotalGPUs
+        self.minTotalGPUs = minTotalGPUs
+        self.noOperation = noOperation
+        self.logger = logger
+    }
+
+    /// The outcome of one interval per member, in member order.
+    public struct IntervalResult: Sendable {
+        public var outcomes: [LiveIntervalOutcome]
+        public var budget: FleetBudget.Result?
+    }
+
+    /// One interval. `observed` is the shared metrics read, keyed by member name;
+    /// nil when it failed (every member then skips). A member absent from it is idle.
+    /// `only` (sharding): plan just these members; the others are left to other
+    /// replicas (outcome `.unavailable`), and the budget bounds shrink to this
+    /// replica's share, bound × owned / all (floor for the maximum, ceiling for
+    /// the minimum), so replicas together stay within the fleet's maximum.
+    public func step(observed: [String: ObservedMetrics]?, only: Set<String>? = nil) async -> IntervalResult {
+        var outcomes = [LiveIntervalOutcome](repeating: .invalidMetrics, count: members.count)
+        var deciding: [(index: Int, decision: ScalingDecision, shortfall: Double)] = []
+        var pinnedGPUs = 0
+        // Connector calls are I/O: they run `connectorConcurrency` at a time; decisions run in order.
+        let members = self.members
+        let planned = members.map { m in only.map { $0.contains(m.name) } ?? true }
+        let counts: [Result<WorkerCounts, Error>] = observed == nil ? [] : await Self.concurrently(
+            members.count, width: connectorConcurrency) { i in
+            guard planned[i] else { return .failure(NotOwned()) }
+            do { return .success(try await members[i].connector.currentWorkerCounts()) } catch { return .failure(error) }
+        }
+        for (i, m) in members.enumerated() {
+            let settings = m.engine.settings
+            guard planned[i] else {
+                outcomes[i] = .unavailable("planned by another replica")
+                continue
+            }
+            guard let observed else {
+                m.skippedIntervals += 1
+                outcomes[i] = .unavailable("cannot read metrics")
+                pinnedGPUs = pinnedGPUs.addingSaturated(gpus(m.state.workers, settings))
+                continue
+            }
+            let workers: WorkerCounts
+            switch counts[i] {
+            case let .success(w):
+                workers = w
+            case let .failure(error):
+                m.skippedIntervals += 1
+                outcomes[i] = .unavailable("cannot read worker counts: \(error)")
+                logger.warning("interval skipped", metadata: ["deployment": "\(m.name)", "reason": "\(error)"])
+                pinnedGPUs = pinnedGPUs.addingSaturated(gpus(m.state.workers, settings))
+                continue
+            }
+            let o = observed[m.name] ?? ObservedMetrics(ttftMilliseconds: 0, itlMilliseconds: 0, requestCount: 0,
+                                                        isl: 0, osl: 0, requestDurationSeconds: 0)
+            m.state.finishInterval(workers: workers, observed: o, intervalSeconds: settings.intervalSeconds)
+            m.engine.observe(requestCount: o.requestCount ?? .nan, isl: o.isl ?? .nan, osl: o.osl ?? .nan)
+            guard o.isValid else {
+                pinnedGPUs = pinnedGPUs.addingSaturated(gpus(workers, settings))
+                continue
+            }
+            m.state.corrections = m.engine.correctionFactors(observed: o, decodeWorkers: workers.decode,
+                                                             previous: m.state.corrections)
+            let predicted = m.engine.predictLoad()
+            let decision = m.engine.decide(predicted, corrections: m.state.corrections)
+            m.state.record(predicted: predicted, decision: decision)
+            deciding.append((i, decision, FleetMember.shortfall(o, settings: settings)))
+        }
+        guard !deciding.isEmpty else { return IntervalResult(outcomes: outcomes, budget: nil) }
+
+        let demands = deciding.map { entry -> FleetDemand in
+            let s = members[entry.index].engine.settings
+            var d = FleetDemand(prefill: entry.decision.prefill, decode: entry.decision.decode,
+                                prefillEngineGPUs: s.prefillEngineGPUs, decodeEngineGPUs: s.decodeEngineGPUs,
+                                minEndpoint: s.minEndpoint, weight: members[entry.index].weight, shortfall: entry.shortfall)
+            if !s.mode.plansPrefill { d.minPrefill = 0 }
+            if !s.mode.plansDecode { d.minDecode = 0 }
+            return d
+        }
+        let share = Self.share(owned: planned.filter { $0 }.count, of: members.count)
+        func left(_ bound: Int) -> Int { bound < 0 ? -1 : max(0, bound - min(bound, pinnedGPUs)) }
+        let budget = FleetBudget.allocate(demands, maxTotalGPUs: left(share(maxTotalGPUs, false)),
+                                          minTotalGPUs: left(share(minTotalGPUs, true)))
+        if budget.overBudget {
+            logger.warning("min_endpoint floors alone exceed --max-total-gpus; floors granted",
+                           metadata: ["gpus": "\(budget.totalGPUs)", "max_total_gpus": "\(maxTotalGPUs)"])
+        }
+        var granted: [ScalingDecision] = []
+        for (entry, grant) in zip(deciding, budget.grants) {
+            var decision = entry.decision
+            decision.budgetLimited = decision.budgetLimited || grant.prefill < decision.prefill || grant.decode < decision.decode
+            decision.prefill = grant.prefill
+            decision.decode = grant.decode
+            members[entry.index].state.decision = decision
+            granted.append(decision)
+        }
+        let noOperation = self.noOperation
+        let decisions = granted
+        let decidedIndices = deciding.map(\.index)
+        let failures: [String?] = noOperation ? Array(repeating: nil, count: decisions.count) : await Self.concurrently(
+            decisions.count, width: connectorConcurrency) { k in
+            let m = members[decidedIndices[k]]
+            do {
+                try await m.connector.setComponentReplicas(decisions[k].targets(mode: m.engine.settings.mode), blocking: false)
+                return nil
+            } catch {
+                return "\(error)"
+            }
+        }
+        for (k, entry) in deciding.enumerated() {
+            let m = members[entry.index]
+            let decision = decisions[k]
+            let applied = !noOperation && failures[k] == nil
+            m.decisions += 1
+            if applied { m.appliedDecisions += 1 }
+            outcomes[entry.index] = .decided(decision, applied: applied)
+            var meta: Logger.Metadata = ["deployment": "\(m.name)", "num_p": "\(decision.prefill)",
+                                         "num_d": "\(decision.decode)", "requested_p": "\(entry.decision.prefill)",
+                                         "requested_d": "\(entry.decision.decode)", "applied": "\(applied)"]
+            if let failure = failures[k] {
+                meta["error"] = "\(failure)"
+                logger.warning("decision not applied: connector failed", metadata: meta)
+            } else {
+                logger.info("decision", metadata: meta)
+            }
+        }
+        return IntervalResult(outcomes: outcomes, budget: budget)
+    }
+
+    struct NotOwned: Error {}
+
+    /// bound · owned / total, rounded down (or up); -1 (no bound) stays -1.
+    static func share(owned: Int, of total: Int) -> (Int, Bool) -> Int {
+        { bound, up in
+            guard bound >= 0, total > 0, owned < total else { return bound }
+            let (product, overflow) = bound.multipliedReportingOverflow(by: owned)
+            if overflow { return bound / total * owned }
+            return up ? (product + total - 1) / total : product / total
+        }
+    }
+
+    /// `body(0..<count)` with at most `width` running at once; results in index order.
+    static func concurrently<T: Sendable>(_ count: Int, width: Int,
+                                          _ body: @escaping @Sendable (Int) async -> T) async -> [T] {
+        guard count > 0 else { return [] }
+        return await withTaskGroup(of: (Int, T).self) { group in
+            var results = [T?](repeating: nil, count: count)
+            var next = 0
+            while next < min(width, count) {
+                let i = next
+                group.addTask { (i, await body(i)) }
+                next += 1
+            }
+            while let (i, value) = await group.next() {
+                results[i] = value
+                if next < count {
+                    let j = next
+                    group.addTask { (j, await body(j)) }
+                    next += 1
+                }
+            }
+            return results.compactMap { $0 }
+        }
+    }
+
+    private let stopLock = NSLock()
+    private var stopFlag = false
+
+    /// Asks `run` to return after the interval in progress (signal handlers call this).
+    public func requestStop() { stopLock.withLock { stopFlag = true } }
+
+    public var stopRequested: Bool { stopLock.withLock { stopFlag } || Task.isCancelled }
+
+    /// Runs intervals of `intervalSeconds` on `clock` (deadlines start + k·interval,
+    /// as `LivePlanner.run`) until a stop request or `maxIntervals`. `observe` is
+    /// the one shared metrics read per interval, keyed by member name; when it
+    /// throws, every member skips the interval.
+    ///
+    /// `owned` (sharding) names the members this replica plans this interval;
+    /// when it throws (etcd unreachable) the replica plans nothing that interval,
+    /// so a replica cut off from the others never plans a deployment they took over.
+    public func run(intervalSeconds: Int, maxIntervals: Int? = nil, clock: LiveClock = MonotonicLiveClock(),
+                    owned: (() async throws -> Set<String>)? = nil,
+                    observe: (Int) async throws -> [String: ObservedMetrics]) async {
+        let start = clock.nowSeconds()
+        var k = 0
+        logger.info("fleet planner started", metadata: ["deployments": "\(members.count)", "interval_s": "\(intervalSeconds)",
+                                                        "max_total_gpus": "\(maxTotalGPUs)", "min_total_gpus": "\(minTotalGPUs)"])
+        while !stopRequested, maxIntervals.map({ k < $0 }) ?? true {
+            k += 1
+            let deadline = start + Double(k) * Double(intervalSeconds)
+            while !stopRequested, clock.nowSeconds() < deadline {
+                await clock.sleep(untilSeconds: min(deadline, clock.nowSeconds() + 0.25))
+            }
+            if stopRequested { break }
+            var only: Set<String>?
+            if let owned {
+                do {
+                    only = try await owned()
+                } catch {
+                    logger.warning("interval skipped: fleet membership unknown", metadata: ["reason": "\(error)"])
+                    continue
+                }
+            }
+            var observed: [String: ObservedMetrics]?
+            do {
+                observed = try await observe(intervalSeconds)
+            } catch {
+                logger.warning("interval skipped for every deployment", metadata: ["reason": "cannot read metrics: \(error)"])
+            }
+            let result = await step(observed: observed, only: only)
+            if let b = result.budget {
+                logger.info("fleet interval", metadata: ["interval": "\(k)", "total_gpus": "\(b.totalGPUs)",
+                                                         "decided": "\(result.outcomes.filter { if case .decided = $0 { return true } else { return false } }.count)"])
+            }
+        }
+        logger.info("fleet planner stopped", metadata: ["intervals": "\(k)"])
+    }
+
+    private func gpus(_ w: WorkerCounts, _ s: PlannerSettings) -> Int {
+        FleetBudget.gpuTotal([.init(request: 0, floor: 0, gpus: max(1, s.prefillEngineGPUs), worth: 0),
+                              .init(request: 0, floor: 0, gpus: max(1, s.decodeEngineGPUs), worth: 0)],
+                             [max(0, w.prefill), max(0, w.decode)])
+    }
+}
+
+extension Int {
+    func addingSaturated(_ other: Int) -> Int {
+        let (s, o) = addingReportingOverflow(other)
+        return o ? Int.max : s
+    }
+}

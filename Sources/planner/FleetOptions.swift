@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+
+/// Flags of `planner run` that turn one process into the planner of a fleet.
+struct FleetOptions: ParsableArguments {
+    @Option(name: .customLong("managed-namespaces"),
+            help: "Plan these Dynamo namespaces in one process (comma-separated, each once; --environment virtual).")
+    var managedNamespaces: String?
+
+    @Option(name: .customLong("fleet-profile-root"),
+            help: "Fleet: namespace NS uses the profile in DIR/NS (default: every namespace uses --profile-results-dir).")
+    var fleetProfileRoot: String?
+
+    @Option(name: .customLong("fleet-weights"),
+            help: "Fleet: NS=WEIGHT,... relative importance when GPUs are short (default 1; 0: only min_endpoint).")
+    var fleetWeights: String?
+
+    @Option(name: .customLong("max-total-gpus"), parsing: .unconditional,
+            help: "Fleet: most GPUs all managed deployments together may use (-1: no limit).")
+    var maxTotalGPUs: Int = -1
+
+    @Option(name: .customLong("min-total-gpus"), parsing: .unconditional,
+            help: "Fleet: fewest GPUs the fleet keeps; deployments are topped up past their requests (-1: none).")
+    var minTotalGPUs: Int = -1
+
+    @Option(name: .customLong("fleet-replica-id"),
+            help: "Fleet sharding: this replica's id; replicas with the same --fleet-name split the namespaces through etcd leases.")
+    var fleetReplicaID: String?
+
+    @Option(name: .customLong("fleet-name"), help: "Fleet sharding: the group of replicas (etcd prefix v1/planner-fleet/NAME/).")
+    var fleetName: String = "default"
+
+    @Option(name: .customLong("fleet-lease-ttl"), help: "Fleet sharding: seconds a dead replica keeps its namespaces before the others take them.")
+    var fleetLeaseTTL: Int = 10
+
+    var isFleet: Bool { managedNamespaces != nil }
+
+    /// The namespaces in order; empty entries and duplicates are refused.
+    func namespaces() throws -> [String] {
+        guard let list = managedNamespaces else { return [] }
+        let names = list.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        var seen = Set<String>()
+        for name in names {
+            if name.isEmpty { throw ValidationError("--managed-namespaces: empty namespace in '\(list)'") }
+            if !seen.insert(name).inserted { throw ValidationError("--managed-namespaces: namespace '\(name)' is listed twice") }
+            if name.contains("/") { throw ValidationError("--managed-namespaces: namespace '\(name)' must not contain '/'") }
+        }
+        return names
+    }
+
+    /// NS → weight for the listed namespaces (1 when not given).
+    func weights(for namespaces: [String]) throws -> [String: Double] {
+        var out = Dictionary(uniqueKeysWithValues: namespaces.map { ($0, 1.0) })
+        guard let text = fleetWeights else { return out }
+        for entry in text.split(separator: ",") {
+            let parts = entry.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, let w = Double(parts[1]), w.isFinite, w >= 0 else {
+                throw ValidationError("--fleet-weights: '\(entry)' is not NS=WEIGHT with a finite WEIGHT ≥ 0")
+            }
+            guard out[parts[0]] != nil else {
+                throw ValidationError("--fleet-weights: '\(parts[0])' is not in --managed-namespaces")
+            }
+            out[parts[0]] = w
+        }
+        return out
+    }
+
+    func validate() throws {
+        if maxTotalGPUs < -1 { throw ValidationError("--max-total-gpus must be -1 (no limit) or ≥ 0 (got \(maxTotalGPUs))") }
+        if minTotalGPUs < -1 { throw ValidationError("--min-total-gpus must be -1 (none) or ≥ 0 (got \(minTotalGPUs))") }
+        if maxTotalGPUs >= 0, minTotalGPUs > maxTotalGPUs {
+            throw ValidationError("--min-total-gpus (\(minTotalGPUs)) is above --max-total-gpus (\(maxTotalGPUs))")
+        }
+        if !isFleet, maxTotalGPUs >= 0 || minTotalGPUs >= 0 || fleetWeights != nil || fleetProfileRoot != nil {
+            throw ValidationError("--max-total-gpus, --min-total-gpus, --fleet-weights and --fleet-profile-root need --managed-namespaces")
+        }
+        if fleetLeaseTTL < 1 { throw ValidationError("--fleet-lease-ttl must be at least 1 s (got \(fleetLeaseTTL))") }
+        if let id = fleetReplicaID, id.isEmpty || id.contains("/") {
+            throw ValidationError("--fleet-replica-id '\(id)' must be non-empty and contain no '/'")
+        }
+        if fleetName.isEmpty || fleetName.contains("/") {
+            throw ValidationError("--fleet-name '\(fleetName)' must be non-empty and contain no '/'")
+        }
+        if !isFleet, fleetReplicaID != nil { throw ValidationError("--fleet-replica-id needs --managed-namespaces") }
+        _ = try weights(for: try namespaces())
+    }
+}

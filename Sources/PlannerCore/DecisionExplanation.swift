@@ -15,6 +15,19 @@ public enum DecisionReason: String, CaseIterable, Sendable {
     case metricsMissing = "metrics_missing"
     /// Paused through the control API: observed, not decided.
     case paused
+    /// Decided, but the environment held it: the deployment is not Ready (Kubernetes).
+    case heldNotReady = "held_not_ready"
+    /// The deployment has been not Ready past the readiness timeout: the decision's
+    /// scale-downs were applied, its scale-ups held (pods unschedulable, for instance).
+    case scaleDownNotReady = "scale_down_not_ready"
+
+    /// The reason the environment's hold gives the interval.
+    public static func of(_ hold: ScalingHold) -> DecisionReason {
+        switch hold {
+        case .held: return .heldNotReady
+        case .pastReadinessTimeout: return .scaleDownNotReady
+        }
+    }
 
     /// The reason for `decision` given the workers running now: infeasibility
     /// first (it says the SLA itself cannot be met), then the budget, then the direction.

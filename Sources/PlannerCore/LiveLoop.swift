@@ -144,6 +144,12 @@ public final class LivePlanner: @unchecked Sendable {
             } catch {
                 failure = "\(error)"
             }
+            // A hold is the environment's answer, not a planner failure: the reason gauge says so.
+            if let hold = (connector as? ScalingHoldReporting)?.lastScalingHold {
+                explanation.reason = DecisionReason.of(hold)
+                state.explanation = explanation
+                state.reason = explanation.reason
+            }
         }
         var meta = inputMetadata(workers: workers, observed: observed)
         meta["p_cf"] = "\(fmt(state.corrections.prefill))"
@@ -160,7 +166,8 @@ public final class LivePlanner: @unchecked Sendable {
         meta["gpu_hours"] = "\(fmt(state.gpuHours.total))"
         if let failure {
             meta["error"] = "\(failure)"
-            logger.warning("decision not applied: connector failed", metadata: meta)
+            logger.warning(explanation.reason == .heldNotReady ? "decision held: deployment not Ready"
+                : "decision not applied: connector failed", metadata: meta)
         } else {
             logger.info(advisory != nil ? "advisory decision" : "decision", metadata: meta)
         }

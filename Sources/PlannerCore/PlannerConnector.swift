@@ -25,6 +25,29 @@ public struct WorkerCounts: Equatable, Sendable {
     }
 }
 
+/// What an environment did with the last scaling request when it could not apply it
+/// in full because the deployment is not Ready (Kubernetes: pods unschedulable or
+/// still starting). The live loop turns it into the decision reason.
+public enum ScalingHold: Equatable, Sendable {
+    /// Nothing was applied: the decision waits until the deployment is Ready
+    /// (or, for scale-downs, until the readiness timeout has passed).
+    case held(String)
+    /// Not Ready past the readiness timeout: the scale-downs were applied, any scale-ups held.
+    case pastReadinessTimeout(String)
+
+    public var note: String {
+        switch self {
+        case let .held(s), let .pastReadinessTimeout(s): return s
+        }
+    }
+}
+
+/// A connector that can say why its last `setComponentReplicas` was held or only
+/// partly applied (nil: applied in full, or nothing to change).
+public protocol ScalingHoldReporting: AnyObject {
+    var lastScalingHold: ScalingHold? { get }
+}
+
 /// The port through which the live loop scales an environment (docs/behaviour.md §8).
 /// Implemented in `Connectors` (virtual/etcd, Kubernetes) and by recorders in tests.
 public protocol PlannerConnector: AnyObject {

@@ -11,7 +11,7 @@ import PlannerCore
 /// - `addComponent`/`removeComponent` patch whatever the readiness (as Dynamo does);
 /// - a 403 on the scaling adapter falls back to the DGD patch like a 404, logged once;
 /// - waiting for readiness waits until the operator has observed the change.
-public final class KubernetesConnector: PlannerConnector, @unchecked Sendable {
+public final class KubernetesConnector: PlannerConnector, ScalingHoldReporting, @unchecked Sendable {
     public static let group = "nvidia.com"
     public static let version = "v1alpha1"
 
@@ -40,7 +40,7 @@ public final class KubernetesConnector: PlannerConnector, @unchecked Sendable {
     /// The newest `metadata.generation` read: an older one is a stale read.
     var newestGeneration = 0
     private var scaleForbiddenLogged = false
-    private var lastNote: String?
+    private var lastHold: ScalingHold?
 
     public init(api: KubernetesAPIClient, deploymentName: String, namespace: String? = nil, backend: String = "vllm",
                 requiredComponents: [ComponentType] = [.prefill, .decode],
@@ -56,7 +56,10 @@ public final class KubernetesConnector: PlannerConnector, @unchecked Sendable {
     }
 
     /// Why the last `setComponentReplicas` was held or only partly applied (nil: applied in full).
-    public var lastScalingNote: String? { lock.withLock { lastNote } }
+    public var lastScalingNote: String? { lock.withLock { lastHold?.note } }
+
+    /// The same, as the hold's kind (the live loop's decision reason).
+    public var lastScalingHold: ScalingHold? { lock.withLock { lastHold } }
 
     /// The DGD named by `DYN_PARENT_DGD_K8S_NAME`.
     public static func deploymentName(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String {
@@ -233,7 +236,7 @@ public final class KubernetesConnector: PlannerConnector, @unchecked Sendable {
                 let held = "\(state): holding \(describe(changes))"
                     + (downs.isEmpty ? " until it is Ready" : " (scale-downs apply once it has been not Ready for \(NumberText.plain(readinessTimeoutSeconds)) s)")
                 logger.warning("\(held)")
-                lock.withLock { lastNote = held }
+                lock.withLock { lastHold = .held(held) }
                 throw KubernetesError.scalingHeld(held)
             }
             note = "\(state), past the \(NumberText.plain(readinessTimeoutSeconds)) s readiness timeout: applying the scale-down of \(describe(downs))"
@@ -242,7 +245,7 @@ public final class KubernetesConnector: PlannerConnector, @unchecked Sendable {
             apply = downs
         }
         lock.withLock {
-            lastNote = note
+            lastHold = note.map(ScalingHold.pastReadinessTimeout)
             transitionBeforePatch = dgd.readyTransitionTime
         }
         for change in apply {

@@ -7,6 +7,15 @@ import PlannerNumerics
 /// at every interval, without a budget each deployment replays exactly as alone,
 /// and under contention the heavier-weighted deployment is served better.
 final class ReplayFleetTests: XCTestCase {
+    /// GPUs requested at each interval end (what the budget granted).
+    private enum GrantedGPUs {
+        static func requested(_ r: ReplayResult) -> [Int] {
+            r.intervals.requestedPrefill.indices.map {
+                ReplayFleet.gpus(requested: (r.intervals.requestedPrefill[$0], r.intervals.requestedDecode[$0]), r.configuration)
+            }
+        }
+    }
+
     /// A quiet minute, then `rate` requests/s for `seconds`: enough to want several workers.
     private func rows(rate: Double, seconds: Double, isl: Int, offset: Double = 0) -> [ReplayTraceRow] {
         var times = (0..<6).map { offset + Double($0) * 10 }
@@ -55,7 +64,7 @@ final class ReplayFleetTests: XCTestCase {
     }
 
     private var traces: [(String, [ReplayTraceRow], Double)] {
-        [("a", rows(rate: 6, seconds: 600, isl: 3000), 1), ("b", rows(rate: 4, seconds: 420, isl: 5000, offset: 1000), 1)]
+        [("a", rows(rate: 30, seconds: 600, isl: 3000), 1), ("b", rows(rate: 20, seconds: 420, isl: 5000, offset: 1000), 1)]
     }
 
     func testWithoutABudgetEachDeploymentReplaysAsAlone() async throws {
@@ -90,13 +99,16 @@ final class ReplayFleetTests: XCTestCase {
 
     func testTheHeavierDeploymentIsServedBetterUnderContention() async throws {
         // Two copies of one trace at the same time, weights 4 and 1, GPUs for about one of them.
-        let load = rows(rate: 6, seconds: 600, isl: 3000)
+        let load = rows(rate: 30, seconds: 600, isl: 3000)
         let free = try await fleet([("heavy", load, 4), ("light", load, 1)])
         XCTAssertEqual(attainment(free.results[0]), attainment(free.results[1]), "alike without contention")
         let tight = try await fleet([("heavy", load, 4), ("light", load, 1)], maxTotalGPUs: 6)
         let heavy = attainment(tight.results[0]), light = attainment(tight.results[1])
         XCTAssertGreaterThan(heavy, light + 0.05, "heavy \(heavy), light \(light)")
-        XCTAssertGreaterThan(tight.results[0].gpuHours, tight.results[1].gpuHours)
-        print("fleet weights: heavy attainment \(heavy), light \(light), free \(attainment(free.results[0])); granted \(tight.grantedGPUs)")
+        // Over the intervals both run, the heavier one holds more of the pool.
+        let shared = min(tight.results[0].intervals.count, tight.results[1].intervals.count)
+        let held = tight.results.map { r in GrantedGPUs.requested(r).prefix(shared).reduce(0, +) }
+        XCTAssertGreaterThan(held[0], held[1], "GPU-intervals granted: \(held)")
+        for g in tight.grantedGPUs { XCTAssertLessThanOrEqual(g, 6) }
     }
 }

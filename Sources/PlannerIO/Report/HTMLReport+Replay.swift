@@ -6,6 +6,7 @@ extension HTMLReport {
     public static let replayChartTitles = [
         "Workers per pool",
         "Load: arrivals and completions",
+        "Requests waiting in the queues",
         "TTFT of the requests arriving in each interval",
         "ITL of the requests arriving in each interval",
         "SLA attainment per interval",
@@ -76,21 +77,23 @@ extension HTMLReport {
             Chart(title: t[1], yLabel: "requests / s", x: x, series: [
                 Series("arrivals", s.arrivals.map { Double($0) / dt }, color: "#1f77b4"),
                 Series("completions", s.finished.map { Double($0) / dt }, color: "#2ca02c", dashed: true),
-                Series("queued requests (count)", d(s.queueDepth), color: "#ff7f0e"),
             ]),
-            Chart(title: t[2], yLabel: "ms", x: x, series: [
+            Chart(title: t[2], yLabel: "requests", x: x, series: [
+                Series("waiting (prefill and decode queues, at interval ends)", d(s.queueDepth), color: "#ff7f0e"),
+            ]),
+            Chart(title: t[3], yLabel: "ms", x: x, series: [
                 Series("p50", opt(s.p50TTFT), color: "#1f77b4"), Series("p90", opt(s.p90TTFT), color: "#d62728"),
                 Series("SLA", x.map { _ in sla.ttft }, color: "#555", dashed: true),
             ]),
-            Chart(title: t[3], yLabel: "ms", x: x, series: [
+            Chart(title: t[4], yLabel: "ms", x: x, series: [
                 Series("p50", opt(s.p50ITL), color: "#1f77b4"), Series("p90", opt(s.p90ITL), color: "#d62728"),
                 Series("SLA", x.map { _ in sla.itl }, color: "#555", dashed: true),
             ]),
-            Chart(title: t[4], yLabel: "%", x: x, series: [
+            Chart(title: t[5], yLabel: "%", x: x, series: [
                 Series("TTFT and ITL met", s.attainment.map { $0.map { $0 * 100 } ?? .nan }, color: "#17becf"),
                 Series("KV cache used", s.kvUtilization.map { $0.map { $0 * 100 } ?? .nan }, color: "#7f7f7f", dashed: true),
             ]),
-            Chart(title: t[5], yLabel: "GPUs", x: x, series: [
+            Chart(title: t[6], yLabel: "GPUs", x: x, series: [
                 Series("requested", requestedGPUs(r), color: "#e377c2", dashed: true),
                 Series("serving", servingGPUs(r), color: "#e377c2"),
             ]),

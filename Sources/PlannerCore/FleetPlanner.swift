@@ -92,7 +92,7 @@ public final class FleetPlanner: @unchecked Sendable {
             guard let observed else {
                 m.skippedIntervals += 1
                 outcomes[i] = .unavailable("cannot read metrics")
-                pinnedGPUs = pinnedGPUs.addingSaturated(gpus(m.state.workers, settings))
+                pinnedGPUs = pinnedGPUs.addingSaturated(held(m, m.state.workers))
                 continue
             }
             let workers: WorkerCounts
@@ -103,7 +103,7 @@ public final class FleetPlanner: @unchecked Sendable {
                 m.skippedIntervals += 1
                 outcomes[i] = .unavailable("cannot read worker counts: \(error)")
                 logger.warning("interval skipped", metadata: ["deployment": "\(m.name)", "reason": "\(error)"])
-                pinnedGPUs = pinnedGPUs.addingSaturated(gpus(m.state.workers, settings))
+                pinnedGPUs = pinnedGPUs.addingSaturated(held(m, m.state.workers))
                 continue
             }
             let o = observed[m.name] ?? ObservedMetrics(ttftMilliseconds: 0, itlMilliseconds: 0, requestCount: 0,
@@ -111,7 +111,7 @@ public final class FleetPlanner: @unchecked Sendable {
             m.state.finishInterval(workers: workers, observed: o, intervalSeconds: settings.intervalSeconds)
             m.engine.observe(requestCount: o.requestCount ?? .nan, isl: o.isl ?? .nan, osl: o.osl ?? .nan)
             guard o.isValid else {
-                pinnedGPUs = pinnedGPUs.addingSaturated(gpus(workers, settings))
+                pinnedGPUs = pinnedGPUs.addingSaturated(held(m, workers))
                 continue
             }
             m.state.corrections = m.engine.correctionFactors(observed: o, decodeWorkers: workers.decode,
@@ -270,6 +270,18 @@ public final class FleetPlanner: @unchecked Sendable {
             }
         }
         logger.info("fleet planner stopped", metadata: ["intervals": "\(k)"])
+    }
+
+    /// GPUs a member left out of this interval's division keeps: its serving workers,
+    /// or its last grant where that is more (workers still starting hold GPUs too).
+    private func held(_ m: FleetMember, _ workers: WorkerCounts) -> Int {
+        let s = m.engine.settings
+        var w = workers
+        if let d = m.state.decision {
+            if s.mode.plansPrefill { w.prefill = max(w.prefill, d.prefill) }
+            if s.mode.plansDecode { w.decode = max(w.decode, d.decode) }
+        }
+        return gpus(w, s)
     }
 
     private func gpus(_ w: WorkerCounts, _ s: PlannerSettings) -> Int {

@@ -18,6 +18,24 @@ public enum ReplayReport {
         try OutputPath.write(Data(json(results, settings: extra).utf8), to: path, what: "replay JSON")
     }
 
+    /// A fleet replay: `{"deployments": [{"name", "weight", then a single replay's keys}, ...], "fleet": {...}}`.
+    public static func fleetJSON(_ f: ReplayFleetResult, settings extras: [[(String, String)]]) -> String {
+        var items: [String] = []
+        for (k, r) in f.results.enumerated() {
+            let body = run(r, extra: k < extras.count ? extras[k] : [], indent: " ")
+            let head = " {\"name\": \(string(f.names[k])), \"weight\": \(NumberText.json(f.weights[k])), "
+            items.append(head + body.dropFirst(2))
+        }
+        var fleet = f.summaryFields.map { "\"\($0.0)\": \(number($0.1))" }
+        fleet.append("\"granted_gpus\": " + ints(f.grantedGPUs))
+        fleet.append("\"wall_time_ms\": \(NumberText.json(f.wallTimeMilliseconds))")
+        return "{\"deployments\": [\n" + items.joined(separator: ",\n") + "\n],\n\"fleet\": {" + fleet.joined(separator: ", ") + "}}\n"
+    }
+
+    public static func writeFleetJSON(_ f: ReplayFleetResult, settings extras: [[(String, String)]], to path: String) throws {
+        try OutputPath.write(Data(fleetJSON(f, settings: extras).utf8), to: path, what: "replay JSON")
+    }
+
     static func run(_ r: ReplayResult, extra: [(String, String)], indent: String) -> String {
         var out = indent + "{\"summary\": {"
         var fields = r.summaryFields.map { "\"\($0.0)\": \(number($0.1))" }
@@ -50,6 +68,17 @@ public enum ReplayReport {
     }
 
     static func config(_ c: ReplayConfiguration, extra: [(String, String)]) -> String {
+        "{" + configFields(c, extra: extra).map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}"
+    }
+
+    /// The settings of a replay as `key: value` lines (JSON values are YAML flow values),
+    /// the "configuration used" of the HTML report.
+    public static func configurationText(_ c: ReplayConfiguration, extra: [(String, String)]) -> String {
+        configFields(c, extra: extra).map { "\($0.0): \($0.1)\n" }.joined()
+    }
+
+    /// `"config"`'s keys in order, each with its JSON value.
+    static func configFields(_ c: ReplayConfiguration, extra: [(String, String)]) -> [(String, String)] {
         let p = c.planner, sim = c.simulator
         var f: [(String, String)] = extra.map { ($0.0, string($0.1)) }
         f += [
@@ -87,7 +116,7 @@ public enum ReplayReport {
                 + "\"num_gpu_blocks\": \(e.numGpuBlocks), \"block_size\": \(e.blockSize), "
                 + "\"enable_prefix_caching\": \(e.prefixCaching), \"enable_chunked_prefill\": \(e.chunkedPrefill)}"))
         }
-        return "{" + f.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}"
+        return f
     }
 
     static func number(_ v: Double?) -> String { v.map(NumberText.json) ?? "null" }

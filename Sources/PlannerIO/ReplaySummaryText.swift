@@ -65,3 +65,34 @@ extension String {
         count >= width ? self : String(repeating: " ", count: width - count) + self
     }
 }
+
+extension ReplaySummaryText {
+    /// One row per deployment of a fleet replay, then the fleet's totals.
+    public static func fleet(_ f: ReplayFleetResult) -> String {
+        let header = ["deployment", "weight", "requests", "attain", "ttft_att", "itl_att", "p90_ttft_ms", "p90_itl_ms",
+                      "gpu_hours", "peak_gpus", "events"]
+        var rows = [header]
+        func frac(_ x: Double?) -> String { x.map { String(format: "%.4f", $0) } ?? "n/a" }
+        for (k, r) in f.results.enumerated() {
+            let m = Dictionary(r.summaryFields, uniquingKeysWith: { a, _ in a })
+            func d(_ key: String, _ format: String) -> String { (m[key] ?? nil).map { String(format: format, $0) } ?? "n/a" }
+            rows.append([f.names[k], NumberText.plain(f.weights[k]), "\(r.summary.completed)/\(r.requests)",
+                         d("sla_attainment", "%.4f"), d("ttft_attainment", "%.4f"), d("itl_attainment", "%.4f"),
+                         d("p90_ttft_ms", "%.1f"), d("p90_itl_ms", "%.2f"), String(format: "%.3f", r.gpuHours),
+                         "\(HTMLReport.requestedGPUs(r).max().map { Int($0) } ?? 0)", "\(r.events.count)"])
+        }
+        let completed = f.completed
+        func share(_ n: Int) -> Double? { completed > 0 ? Double(n) / Double(completed) : nil }
+        rows.append(["fleet", "", "\(completed)/\(f.requests)", frac(f.attainment), frac(share(f.metTTFT)), frac(share(f.metITL)),
+                     "", "", String(format: "%.3f", f.gpuHours), "\(f.peakGrantedGPUs)", "\(f.scalingEvents)"])
+        let widths = header.indices.map { i in rows.map { $0[i].count }.max() ?? 0 }
+        var lines = rows.map { row in
+            row.enumerated().map { i, cell in i == 0 ? cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+                                                     : cell.leftPadded(to: widths[i]) }.joined(separator: "  ")
+        }
+        lines.append("  peak_gpus: most GPUs granted at once (requested workers × GPUs each, at interval ends); "
+            + "decisions cut by a budget: \(f.budgetLimitedDecisions); simulated in "
+            + String(format: "%.0f ms of wall time", f.wallTimeMilliseconds))
+        return lines.joined(separator: "\n")
+    }
+}

@@ -17,8 +17,13 @@ struct ReplayCommand: AsyncParsableCommand {
         """
     )
 
-    @Option(help: "Trace: a file, directory or glob of Mooncake JSONL (.jsonl, .jsonl.gz, with hash_ids), Dynamo trace v1, or Azure CSV.")
-    var dataset: String = "data/traces/mooncake_conversation.jsonl"
+    @Option(name: .customLong("dataset"),
+            help: ArgumentHelp("Trace: a file, directory or glob of Mooncake JSONL (.jsonl, .jsonl.gz, with hash_ids), Dynamo trace v1, or Azure CSV. "
+                + "Repeat for a fleet replay, one deployment per trace named after its file (see --deployment). "
+                + "(default: \(ReplayCommand.defaultDataset))"))
+    var datasets: [String] = []
+
+    @OptionGroup var fleet: ReplayFleetOptions
 
     @OptionGroup var engine: ReplayEngineOptions
 
@@ -52,8 +57,23 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(help: "Write one JSON line per finished request here.")
     var perRequest: String?
 
+    @Option(help: "Write a self-contained HTML report (charts with hover values, summary, the settings used) here.")
+    var report: String?
+
+    static let defaultDataset = "data/traces/mooncake_conversation.jsonl"
+
+    /// The one trace of a single replay.
+    var dataset: String { datasets.first ?? Self.defaultDataset }
+
     func validate() throws {
         _ = try predictorKinds()
+        if try !fleetDeployments().isEmpty {
+            if noPlanner { throw ValidationError("a fleet replay (several --dataset or --deployment) needs the planner; drop --no-planner") }
+            if try predictorKinds().count > 1 { throw ValidationError("a fleet replay takes one --load-predictor") }
+            if try loadBased.settings() != nil { throw ValidationError("the load-based mode is not available in a fleet replay") }
+        } else if fleet.maxTotalGPUs >= 0 || fleet.minTotalGPUs >= 0 {
+            throw ValidationError("--max-total-gpus and --min-total-gpus need several deployments (repeat --dataset or --deployment)")
+        }
         guard maxSimTime.isFinite, maxSimTime > 0, maxSimTime <= 1e9 else {
             throw ValidationError("--max-sim-time must be between 0 and 1e9 s (got \(maxSimTime))")
         }
@@ -89,7 +109,10 @@ struct ReplayCommand: AsyncParsableCommand {
         let settings = try decision.plannerSettings(mode: engine.mode.plannerMode, correctionEnabled: !noCorrection)
         if let outputPlot { try DryrunChartOutput.preflight(outputPlot) }
         if let outputJson { try OutputPath.checkWritable(outputJson, what: "replay JSON") }
+        if let report { try OutputPath.checkWritable(report, what: "HTML report") }
         let kinds: [LoadPredictorKind] = try noPlanner ? [] : predictorKinds()
+        let deployments = try fleetDeployments()
+        if !deployments.isEmpty { return try await runFleet(deployments, settings: settings) }
 
         // The profile drives the planner and, with --perf-model profile, the workers.
         var profileEngine: (PrefillInterpolator, DecodeInterpolator)?
@@ -136,17 +159,29 @@ struct ReplayCommand: AsyncParsableCommand {
                 print("  chart: \(path)")
             }
             if let log { print("  per-request: \(log.path)") }
+            if let report {
+                let path = Self.suffixed(report, suffix)
+                let html = HTMLReport.replay(result, trace: dataset,
+                                             configuration: ReplayReport.configurationText(config, extra: settingsExtra(profiled: profileEngine != nil)))
+                try OutputPath.write(Data(html.utf8), to: path, what: "HTML report")
+                print("  report: \(path)")
+            }
         }
         if results.count > 1 { print("\nComparison of predictors:\n" + ReplaySummaryText.comparison(results)) }
         if let outputJson {
-            var extra = [("dataset", dataset)]
-            if profileEngine != nil { extra.append(("profile_results_dir", decision.profileFlags.profileResultsDir)) }
-            try ReplayReport.writeJSON(results, settings: extra, to: outputJson)
+            try ReplayReport.writeJSON(results, settings: settingsExtra(profiled: profileEngine != nil), to: outputJson)
             print("  json: \(outputJson)")
         }
     }
 
-    private func configuration(settings: PlannerSettings, profile: (PrefillInterpolator, DecodeInterpolator)?) throws -> ReplayConfiguration {
+    /// The inputs the JSON's and the report's configuration name besides the replay's settings.
+    func settingsExtra(profiled: Bool, dataset: String? = nil, profile: String? = nil) -> [(String, String)] {
+        var extra = [("dataset", dataset ?? self.dataset)]
+        if profiled { extra.append(("profile_results_dir", profile ?? decision.profileFlags.profileResultsDir)) }
+        return extra
+    }
+
+    func configuration(settings: PlannerSettings, profile: (PrefillInterpolator, DecodeInterpolator)?) throws -> ReplayConfiguration {
         var sim = ReplaySimulatorSettings()
         sim.mode = engine.mode.simulatorMode
         sim.routing = engine.routing
@@ -166,7 +201,9 @@ struct ReplayCommand: AsyncParsableCommand {
         let start = noPlanner ? 0 : 1
         // Worker slots per pool: what the budget allows the planner (128 without a budget).
         let fixed = max(engine.numWorkers ?? 0, engine.numPrefillWorkers ?? 0, engine.numDecodeWorkers ?? 0, 1)
-        let budgetWorkers = settings.hasBudget ? settings.maxGPUBudget / max(1, min(settings.prefillEngineGPUs, settings.decodeEngineGPUs)) : 128
+        let smallestEngine = max(1, min(settings.prefillEngineGPUs, settings.decodeEngineGPUs))
+        var budgetWorkers = settings.hasBudget ? settings.maxGPUBudget / smallestEngine : 128
+        if fleet.maxTotalGPUs >= 0 { budgetWorkers = min(budgetWorkers, fleet.maxTotalGPUs / smallestEngine) }
         sim.maxWorkersPerPool = noPlanner ? fixed : min(ReplayEngineOptions.maxWorkers, max(fixed, budgetWorkers, 1))
         let blocks = max(sim.prefillEngine.numGpuBlocks, sim.decodeEngine.numGpuBlocks)
         let (total, overflow) = blocks.multipliedReportingOverflow(by: sim.maxWorkersPerPool)
@@ -198,7 +235,7 @@ struct ReplayCommand: AsyncParsableCommand {
         return (path as NSString).deletingPathExtension + "." + suffix + "." + ext
     }
 
-    private func warn(_ message: String) {
+    func warn(_ message: String) {
         FileHandle.standardError.write(Data("planner replay: warning: \(message)\n".utf8))
     }
 }

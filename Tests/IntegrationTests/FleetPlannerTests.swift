@@ -74,6 +74,23 @@ final class FleetPlannerTests: XCTestCase {
         XCTAssertEqual(r2.budget?.overBudget, true)
     }
 
+    /// A member without a decision this interval keeps its last grant, not only its
+    /// serving workers: workers still starting hold GPUs the others cannot have.
+    func testSkippedMemberKeepsItsLastGrantWhileItsWorkersStart() async throws {
+        let members = try ["a", "b"].map { try member($0) }
+        let fleet = FleetPlanner(members: members, maxTotalGPUs: 8, minTotalGPUs: -1)
+        let r = await fleet.step(observed: ["a": LivePlannerTests.busy, "b": LivePlannerTests.quiet])
+        let a = try XCTUnwrap(decisions(r)[0])
+        let aGPUs = a.prefill + a.decode
+        XCTAssertGreaterThan(aGPUs, 2, "a scales up")
+        (members[0].connector as? Connector)?.counts = WorkerCounts(prefill: 1, decode: 1) // the new workers are starting
+        let invalid = ObservedMetrics(ttftMilliseconds: .nan, itlMilliseconds: .nan, requestCount: 0, isl: .nan, osl: .nan)
+        let r2 = await fleet.step(observed: ["a": invalid, "b": LivePlannerTests.busy])
+        XCTAssertEqual(r2.outcomes[0], .invalidMetrics)
+        let b = try XCTUnwrap(decisions(r2)[1])
+        XCTAssertEqual(aGPUs + b.prefill + b.decode, 8, "b gets what a's grant leaves (a: \(a), b: \(b))")
+    }
+
     func testMetricsOutageSkipsEveryone() async throws {
         let members = try ["a", "b"].map { try member($0) }
         let r = await FleetPlanner(members: members, maxTotalGPUs: 8, minTotalGPUs: -1).step(observed: nil)

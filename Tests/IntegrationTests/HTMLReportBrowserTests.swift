@@ -3,7 +3,7 @@ import TestPeers
 import PlannerIO
 import XCTest
 
-/// `dryrun --report` opened in a real headless browser (Debian's chromium): the
+/// `dryrun --report` and `replay --report` opened in a real headless browser (Debian's chromium): the
 /// screenshot is far from blank, and the rendered page holds every chart's title,
 /// the summary and the configuration. Without chromium the test skips, except under CI=true.
 final class HTMLReportBrowserTests: XCTestCase {
@@ -39,18 +39,34 @@ final class HTMLReportBrowserTests: XCTestCase {
     }
 
     func testReportRendersInAHeadlessBrowser() throws {
+        try renders(command: ["dryrun", "--dataset", "data/traces/mooncake_conversation.jsonl",
+                              "--profile-results-dir", "data/profiles/h200_llama8b_tp1",
+                              "--load-predictor", "constant", "--adjustment-interval", "60"],
+                    titles: HTMLReport.dryrunChartTitles,
+                    texts: ["GPU-hours used", "Configuration used", "throughput_adjustment_interval_seconds: 60"])
+    }
+
+    func testReplayReportRendersInAHeadlessBrowser() throws {
+        try renders(command: ["replay", "--dataset", "data/traces/mooncake_conversation.jsonl",
+                              "--profile-results-dir", "data/profiles/h200_llama8b_tp1",
+                              "--load-predictor", "constant", "--adjustment-interval", "60", "--max-sim-time", "600"],
+                    titles: HTMLReport.replayChartTitles,
+                    texts: ["SLA attainment (both / TTFT / ITL)", "GPU-hours used", "Configuration used", "adjustment_interval: 60"])
+    }
+
+    /// Runs `command --report FILE`, then checks the page in chromium: a screenshot far
+    /// from blank, every chart's title, one SVG per chart and `texts` in the rendered DOM.
+    private func renders(command: [String], titles: [String], texts: [String],
+                         file: StaticString = #filePath, line: UInt = #line) throws {
         guard let browser = Self.chromium() else { throw TestPeers.missing("chromium not found on PATH (Debian package chromium)") }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("report-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let report = dir.appendingPathComponent("dryrun.html")
-        let outcome = try PlannerProcess.run(["dryrun", "--dataset", "data/traces/mooncake_conversation.jsonl",
-                                              "--profile-results-dir", "data/profiles/h200_llama8b_tp1",
-                                              "--load-predictor", "constant", "--adjustment-interval", "60",
-                                              "--report", report.path])
-        XCTAssertEqual(outcome.status, 0, outcome.stderr)
+        let report = dir.appendingPathComponent("report.html")
+        let outcome = try PlannerProcess.run(command + ["--report", report.path])
+        XCTAssertEqual(outcome.status, 0, outcome.stderr, file: file, line: line)
         let html = try String(contentsOf: report, encoding: .utf8)
-        XCTAssertFalse(html.contains("http://") || html.contains("https://"), "self-contained: no network fetch")
+        XCTAssertFalse(html.contains("http://") || html.contains("https://"), "self-contained: no network fetch", file: file, line: line)
 
         let shot = dir.appendingPathComponent("report.png")
         _ = try browse(browser, report, ["--screenshot=\(shot.path)"], profile: dir.appendingPathComponent("p1"))
@@ -59,17 +75,15 @@ final class HTMLReportBrowserTests: XCTestCase {
         let blankShot = dir.appendingPathComponent("blank.png")
         _ = try browse(browser, blankPage, ["--screenshot=\(blankShot.path)"], profile: dir.appendingPathComponent("p2"))
         let png = try Data(contentsOf: shot), blank = try Data(contentsOf: blankShot)
-        XCTAssertEqual(Array(png.prefix(4)), [0x89, 0x50, 0x4E, 0x47], "a PNG")
+        XCTAssertEqual(Array(png.prefix(4)), [0x89, 0x50, 0x4E, 0x47], "a PNG", file: file, line: line)
         // PNG compresses a blank page to almost nothing; charts and text do not compress so far.
-        XCTAssertGreaterThan(png.count, 4 * blank.count, "screenshot \(png.count) bytes vs blank \(blank.count)")
+        XCTAssertGreaterThan(png.count, 4 * blank.count, "screenshot \(png.count) bytes vs blank \(blank.count)", file: file, line: line)
 
         let dom = try browse(browser, report, ["--dump-dom"], profile: dir.appendingPathComponent("p3"))
-        for title in HTMLReport.dryrunChartTitles {
-            XCTAssertTrue(dom.contains(">\(title)</h2>"), "chart title missing from the rendered page: \(title)")
+        for title in titles {
+            XCTAssertTrue(dom.contains(">\(title)</h2>"), "chart title missing from the rendered page: \(title)", file: file, line: line)
         }
-        XCTAssertTrue(dom.contains("GPU-hours used"))
-        XCTAssertTrue(dom.contains("Configuration used"))
-        XCTAssertTrue(dom.contains("throughput_adjustment_interval_seconds: 60"))
-        XCTAssertEqual(dom.components(separatedBy: "<svg class=\"plot\"").count - 1, HTMLReport.dryrunChartTitles.count)
+        for text in texts { XCTAssertTrue(dom.contains(text), "missing from the rendered page: \(text)", file: file, line: line) }
+        XCTAssertEqual(dom.components(separatedBy: "<svg class=\"plot\"").count - 1, titles.count, file: file, line: line)
     }
 }

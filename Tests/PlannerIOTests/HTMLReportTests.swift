@@ -1,4 +1,5 @@
 import PlannerCore
+import PlannerNumerics
 import XCTest
 @testable import PlannerIO
 
@@ -38,5 +39,41 @@ final class HTMLReportTests: XCTestCase {
         let prefillOnly = HTMLReport.dryrun(DryrunResult(settings: s, predictor: .constant, series: series, warmup: nil),
                                             trace: "t", configuration: "")
         XCTAssertFalse(prefillOnly.contains("Decode throughput vs safe capacity"))
+    }
+}
+
+/// The replay's report from a real (small, fixed-worker) replay: every chart with its
+/// series, the summary rows and the settings used, nothing fetched from the network.
+final class ReplayHTMLReportTests: XCTestCase {
+    func testReplayReportHoldsChartsSummaryAndSettings() async throws {
+        var planner = PlannerSettings()
+        planner.intervalSeconds = 10
+        planner.maxGPUBudget = -1
+        planner.ttftMilliseconds = 300
+        planner.itlMilliseconds = 30
+        var sim = ReplaySimulatorSettings()
+        sim.mode = .disaggregated
+        sim.perf = .mockerPolynomial
+        sim.maxWorkersPerPool = 2
+        let config = ReplayConfiguration(planner: planner, predictor: nil, mode: .disagg, perfModel: .mocker,
+                                         prefillWorkers: 1, decodeWorkers: 2, maxSimTimeSeconds: 1e5, simulator: sim)
+        let rows = (0..<40).map { i in
+            ReplayTraceRow(arrivalSeconds: Double(i), inputLength: 500, outputLength: 20, hashIDs: nil, location: "t:\(i + 1)")
+        }
+        let result = try await ReplayDriver(configuration: config, engine: nil, source: ClosureRequestSource(rows: rows)).run()
+        let text = ReplayReport.configurationText(config, extra: [("dataset", "t <1>.jsonl")])
+        let html = HTMLReport.replay(result, trace: "t <1>.jsonl", configuration: text)
+
+        for title in HTMLReport.replayChartTitles { XCTAssertTrue(html.contains("<h2>\(title)</h2>"), title) }
+        XCTAssertEqual(html.components(separatedBy: "<svg class=\"plot\"").count - 1, HTMLReport.replayChartTitles.count)
+        XCTAssertTrue(html.contains("<td>requests completed</td><td>40 of 40 in "), "summary row")
+        XCTAssertTrue(html.contains("<td>decode workers peak / mean</td><td>2 / "))
+        XCTAssertTrue(html.contains("dataset: &quot;t &lt;1&gt;.jsonl&quot;"), "settings escaped")
+        XCTAssertTrue(html.contains("num_decode_workers: 2\n"))
+        XCTAssertTrue(html.contains("data-names=\"[&quot;prefill requested&quot;,&quot;prefill serving&quot;"))
+        // 1 prefill + 2 decode workers of one GPU each: 3 GPUs requested in every interval.
+        XCTAssertEqual(HTMLReport.requestedGPUs(result), Array(repeating: 3, count: result.intervals.count))
+        XCTAssertGreaterThanOrEqual(result.intervals.count, 4)
+        XCTAssertFalse(html.contains("http://") || html.contains("https://"))
     }
 }

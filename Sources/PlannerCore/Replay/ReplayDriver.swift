@@ -27,17 +27,27 @@ public final class ReplayDriver {
     private let warn: (String) -> Void
     private let onRequest: ((ReplayRequestRecord) throws -> Void)?
     private let coverage: ReplayProfileCoverage?
+    /// A fleet replay's seat (`ReplayFleet`): decides with the other deployments instead of a `LivePlanner` of its own.
+    private let seat: ReplayFleetSeat?
 
     /// Arrivals handed to the simulator in one call.
     static let batchSize = 1024
 
     /// `engine` nil replays with the fixed worker counts of the configuration.
     /// `onRequest` sees every finished request (the `--per-request` file).
-    public init(configuration: ReplayConfiguration, engine: PlannerDecisionEngine?, source: ReplayRequestSource,
+    public convenience init(configuration: ReplayConfiguration, engine: PlannerDecisionEngine?, source: ReplayRequestSource,
                 coverage: ReplayProfileCoverage? = nil, warn: @escaping (String) -> Void = { _ in },
                 onRequest: ((ReplayRequestRecord) throws -> Void)? = nil) {
+        self.init(configuration: configuration, engine: engine, source: source, coverage: coverage, warn: warn,
+                  onRequest: onRequest, seat: nil)
+    }
+
+    init(configuration: ReplayConfiguration, engine: PlannerDecisionEngine?, source: ReplayRequestSource,
+         coverage: ReplayProfileCoverage?, warn: @escaping (String) -> Void,
+         onRequest: ((ReplayRequestRecord) throws -> Void)?, seat: ReplayFleetSeat?) {
+        self.seat = configuration.plannerEnabled ? seat : nil
         self.configuration = configuration
-        self.engine = configuration.plannerEnabled ? engine : nil
+        self.engine = configuration.plannerEnabled && seat == nil ? engine : nil
         self.source = source
         self.coverage = coverage
         self.warn = warn
@@ -75,10 +85,18 @@ public final class ReplayDriver {
             try state.advance(to: end)
             state.sampleInterval(start: state.boundary - dt)
             if end < state.boundary { state.stop = .maxSimTime(seconds: limit); return }
-            if let planner {
+            if planner != nil || seat != nil {
                 state.connector.nowSeconds = end
                 state.handTokenGapsToFrontend()
-                if case .decided = await planner.step() { state.decisions += 1 } else { state.undecided += 1 }
+                let outcome: LiveIntervalOutcome
+                if let seat {
+                    outcome = await seat.decide(connector: state.connector, metrics: state.frontend)
+                } else if let planner {
+                    outcome = await planner.step()
+                } else {
+                    outcome = .invalidMetrics
+                }
+                if case .decided = outcome { state.decisions += 1 } else { state.undecided += 1 }
             }
             state.boundary += dt
         }

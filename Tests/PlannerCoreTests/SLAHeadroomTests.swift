@@ -46,13 +46,18 @@ final class SLAHeadroomTests: XCTestCase {
         XCTAssertEqual(c.headroomResolved, .dynamo, "Dynamo's predictors keep Dynamo's sizing")
         c.kind = .auto
         let auto = c.headroomResolved
-        XCTAssertEqual(auto.pools, LoadPredictorConfiguration.autoDefaultHeadroomPools)
+        XCTAssertEqual(auto.decodeHeadroom, LoadPredictorConfiguration.autoDefaultDecodeHeadroom)
+        XCTAssertEqual(c.forecastHeadroomResolved, LoadPredictorConfiguration.autoDefaultHeadroom)
         XCTAssertEqual(auto.targetAttainment, LoadPredictorConfiguration.autoDefaultTargetAttainment)
         XCTAssertEqual(auto.holdScaleDown, LoadPredictorConfiguration.autoDefaultHoldScaleDown)
-        c.headroomPools = .both
+        c.decodeHeadroom = nil
+        XCTAssertEqual(c.headroomResolved.decodeHeadroom, LoadPredictorConfiguration.autoDefaultDecodeHeadroom)
+        c.kind = .kalman
+        XCTAssertEqual(c.forecastHeadroomResolved, 1)
+        c.kind = .auto
         c.noTargetAttainment = true
         c.holdScaleDown = false
-        XCTAssertEqual(c.headroomResolved, .dynamo)
+        XCTAssertEqual(c.headroomResolved, SLAHeadroomSettings(decodeHeadroom: LoadPredictorConfiguration.autoDefaultDecodeHeadroom))
         c.kind = .kalman
         c.noTargetAttainment = false
         c.targetAttainment = 0.99

@@ -70,7 +70,9 @@ def pareto_svg(rows, path, title):
     xs = [r["gpu_hours"] for r in rows]
     ys = [100 * r["sla_attainment"] for r in rows]
     x0, x1 = min(xs) * 0.97, max(xs) * 1.03
-    y0, y1 = max(0.0, min(ys) - 2), min(100.0, max(ys) + 1)
+    # Zoom on the policies that work: a collapsed one (below 60 %) sits on the x axis, its value in its label.
+    kept = [y for y in ys if y >= 60] or ys
+    y0, y1 = max(0.0, min(kept) - 2), min(100.0, max(ys) + 1)
     if y1 - y0 < 1: y0 = y1 - 1
     X = lambda v: left + (v - x0) / (x1 - x0) * (w - left - right)
     Y = lambda v: h - bottom - (v - y0) / (y1 - y0) * (h - top - bottom)
@@ -99,10 +101,12 @@ def pareto_svg(rows, path, title):
         pts = sorted(rs, key=lambda r: r["gpu_hours"])
         if len(pts) > 1 and fam in ("oracle", "auto", "auto, one factor"):
             out.append('<polyline fill="none" stroke="%s" stroke-width="1" points="%s"/>' % (
-                c, " ".join(f"{X(r['gpu_hours']):.1f},{Y(100 * r['sla_attainment']):.1f}" for r in pts)))
+                c, " ".join(f"{X(r['gpu_hours']):.1f},{Y(max(100 * r['sla_attainment'], y0)):.1f}" for r in pts)))
         for r in rs:
-            out.append(f'<circle cx="{X(r["gpu_hours"]):.1f}" cy="{Y(100 * r["sla_attainment"]):.1f}" r="4" fill="{c}"/>')
-            out.append(f'<text x="{X(r["gpu_hours"]) + 6:.1f}" y="{Y(100 * r["sla_attainment"]) - 4:.1f}" font-size="9">{r["_name"]}</text>')
+            a = 100 * r["sla_attainment"]
+            label = r["_name"] if a >= y0 else f'{r["_name"]} ({a:.1f} %, off scale)'
+            out.append(f'<circle cx="{X(r["gpu_hours"]):.1f}" cy="{Y(max(a, y0)):.1f}" r="4" fill="{c}"/>')
+            out.append(f'<text x="{X(r["gpu_hours"]) + 6:.1f}" y="{Y(max(a, y0)) - 4:.1f}" font-size="9">{label}</text>')
     for i, (fam, c) in enumerate(colours.items()):
         out.append(f'<circle cx="{w - 130}" cy="{top + 16 * i + 20}" r="4" fill="{c}"/>')
         out.append(f'<text x="{w - 120}" y="{top + 16 * i + 24}">{fam}</text>')

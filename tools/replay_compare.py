@@ -26,21 +26,30 @@ def policies(quick):
         ("dynamo arima", "arima", [], "dynamo", ""),
         ("dynamo prophet", "prophet", [], "dynamo", ""),
         ("seasonal", "seasonal", [], "seasonal", "mean"),
-        ("auto mean", "auto", ["--forecast-quantile", "mean"], "auto", "mean"),
+        ("auto mean", "auto", ["--forecast-quantile", "mean", "--forecast-headroom", "1", "--decode-headroom", "1"],
+         "auto, one factor", "mean"),
         ("auto", "auto", [], "auto", "default"),
     ]
-    for q in ([] if quick else ["0.3", "0.5", "0.75", "0.95", "0.99"]):
-        p.append((f"auto q={q}", "auto", ["--forecast-quantile", q], "auto", f"q{q}"))
+    # auto's headroom curve: the quantile and the prefill factor vary, decode keeps its default x1.15.
+    curve = [("0.5", "0.9"), ("0.5", "1.0"), ("0.9", "1.2"), ("0.9", "1.5")]
     if not quick:
-        p.append(("auto x1.2", "auto", ["--forecast-headroom", "1.2"], "auto", "q0.9x1.2"))
+        curve += [("0.5", "0.95"), ("0.75", "1.0"), ("0.9", "1.0"), ("0.9", "1.1"), ("0.9", "1.4")]
+    for q, h in curve:
+        p.append((f"auto q={q} x{h}", "auto", ["--forecast-quantile", q, "--forecast-headroom", h], "auto", f"q{q}x{h}"))
+    # one factor for both pools (Dynamo's shape; q = 0.9 x 1 was auto's previous default)
+    for h in (["1.0", "1.3"] if quick else ["1.0", "1.2", "1.3"]):
+        p.append((f"auto both x{h}", "auto", ["--forecast-headroom", h, "--decode-headroom", h], "auto, one factor", f"both{h}"))
+    if not quick:
+        p.append(("auto + SLA feedback", "auto", ["--target-attainment", "0.99"], "auto, other", "t0.99"))
+        p.append(("auto + hold", "auto", ["--hold-scale-down"], "auto, other", "hold"))
     p.append(("auto + load-based", "auto", ["--load-based"], "load-based", "default"))
     if not quick:
         p.append(("kalman + load-based", "kalman", ["--load-based"], "load-based", "kalman"))
-    for h in (["1.0", "1.2"] if quick else ["1.0", "1.1", "1.2", "1.3", "1.5"]):
+    for h in (["1.0", "1.3", "1.5"] if quick else ["1.0", "1.1", "1.2", "1.3", "1.5", "1.7"]):
         p.append((f"oracle x{h}", "oracle", ["--forecast-headroom", h] if h != "1.0" else [], "oracle", f"x{h}"))
     return p
 
-# The recommended policy: auto with its default headroom (--forecast-quantile 0.9).
+# The recommended policy: auto with its default headroom (q = 0.9, prefill x1.3, decode x1.15).
 RECOMMENDED = "auto"
 
 
@@ -61,11 +70,14 @@ def pareto_svg(rows, path, title):
     xs = [r["gpu_hours"] for r in rows]
     ys = [100 * r["sla_attainment"] for r in rows]
     x0, x1 = min(xs) * 0.97, max(xs) * 1.03
-    y0, y1 = max(0.0, min(ys) - 2), min(100.0, max(ys) + 1)
+    # Zoom on the policies that work: a collapsed one (below 60 %) sits on the x axis, its value in its label.
+    kept = [y for y in ys if y >= 60] or ys
+    y0, y1 = max(0.0, min(kept) - 2), min(100.0, max(ys) + 1)
     if y1 - y0 < 1: y0 = y1 - 1
     X = lambda v: left + (v - x0) / (x1 - x0) * (w - left - right)
     Y = lambda v: h - bottom - (v - y0) / (y1 - y0) * (h - top - bottom)
-    colours = {"dynamo": "#d62728", "seasonal": "#9467bd", "auto": "#1f77b4", "load-based": "#2ca02c", "oracle": "#7f7f7f"}
+    colours = {"dynamo": "#d62728", "seasonal": "#9467bd", "auto": "#1f77b4", "auto, one factor": "#17becf",
+               "auto, other": "#bcbd22", "load-based": "#2ca02c", "oracle": "#7f7f7f"}
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="11">',
            f'<rect width="{w}" height="{h}" fill="white"/>',
            f'<text x="{w / 2}" y="20" text-anchor="middle" font-size="13">{title}</text>',
@@ -87,15 +99,17 @@ def pareto_svg(rows, path, title):
     for fam, rs in families.items():
         c = colours.get(fam, "black")
         pts = sorted(rs, key=lambda r: r["gpu_hours"])
-        if len(pts) > 1 and fam in ("oracle", "auto"):
+        if len(pts) > 1 and fam in ("oracle", "auto", "auto, one factor"):
             out.append('<polyline fill="none" stroke="%s" stroke-width="1" points="%s"/>' % (
-                c, " ".join(f"{X(r['gpu_hours']):.1f},{Y(100 * r['sla_attainment']):.1f}" for r in pts)))
+                c, " ".join(f"{X(r['gpu_hours']):.1f},{Y(max(100 * r['sla_attainment'], y0)):.1f}" for r in pts)))
         for r in rs:
-            out.append(f'<circle cx="{X(r["gpu_hours"]):.1f}" cy="{Y(100 * r["sla_attainment"]):.1f}" r="4" fill="{c}"/>')
-            out.append(f'<text x="{X(r["gpu_hours"]) + 6:.1f}" y="{Y(100 * r["sla_attainment"]) - 4:.1f}" font-size="9">{r["_name"]}</text>')
+            a = 100 * r["sla_attainment"]
+            label = r["_name"] if a >= y0 else f'{r["_name"]} ({a:.1f} %, off scale)'
+            out.append(f'<circle cx="{X(r["gpu_hours"]):.1f}" cy="{Y(max(a, y0)):.1f}" r="4" fill="{c}"/>')
+            out.append(f'<text x="{X(r["gpu_hours"]) + 6:.1f}" y="{Y(max(a, y0)) - 4:.1f}" font-size="9">{label}</text>')
     for i, (fam, c) in enumerate(colours.items()):
-        out.append(f'<circle cx="{w - 90}" cy="{top + 16 * i + 20}" r="4" fill="{c}"/>')
-        out.append(f'<text x="{w - 80}" y="{top + 16 * i + 24}">{fam}</text>')
+        out.append(f'<circle cx="{w - 130}" cy="{top + 16 * i + 20}" r="4" fill="{c}"/>')
+        out.append(f'<text x="{w - 120}" y="{top + 16 * i + 24}">{fam}</text>')
     out.append("</svg>")
     open(path, "w").write("\n".join(out) + "\n")
 
@@ -183,8 +197,12 @@ def main():
             same = ("auto's headroom curve at the same GPU-hours: "
                     + (f"{100 * at_same:.2f} % ({'higher' if at_same > a_d else 'not higher'})" if at_same is not None
                        else "outside the curve's range"))
+            dom = [x for x in rows if x["_family"] == "auto" and x["sla_attainment"] > a_d and x["gpu_hours"] <= g]
+            best = max(dom, key=lambda x: x["sla_attainment"], default=None)
+            point = (f"auto point dominating it: {best['_name']} ({100 * best['sla_attainment']:.2f} % at {best['gpu_hours']:.2f} GPU-h)"
+                     if best else "no auto point dominates it")
             print(f"  vs {r['_name']}: {100 * a_d:.2f} % at {g:.2f} GPU-h; default auto "
-                  f"{'dominates it' if dominates else 'does not dominate it'}; {same}")
+                  f"{'dominates it' if dominates else 'does not dominate it'}; {same}; {point}")
 
 
 if __name__ == "__main__":

@@ -23,6 +23,9 @@ public final class AutoPredictor: LoadPredictor {
     private var fresh = false
     private let underWeight: Double
     private let overWeight: Double
+    /// Forecasts averaged: those of this many lowest-loss candidates (1: the best alone).
+    public let combine: Int
+    private var order: [Int]
     /// Index into `kinds` of the candidate used for the last forecast.
     public private(set) var selected = 0
 
@@ -36,11 +39,16 @@ public final class AutoPredictor: LoadPredictor {
             return (kind, makeLoadPredictor(k))
         }
         self.init(candidates: built, window: configuration.autoWindow,
-                  underWeight: configuration.autoUnderWeight, overWeight: configuration.autoOverWeight)
+                  underWeight: configuration.autoUnderWeight, overWeight: configuration.autoOverWeight,
+                  combine: configuration.autoCombine)
     }
 
     /// Any candidates (tests inject their own); weights that are not finite and ≥ 0 count as 1.
-    public init(candidates: [(LoadPredictorKind, LoadPredictor)], window: Int, underWeight: Double, overWeight: Double) {
+    /// `combine` is clamped into 1...candidates.
+    public init(candidates: [(LoadPredictorKind, LoadPredictor)], window: Int, underWeight: Double, overWeight: Double,
+                combine: Int = 1) {
+        self.combine = min(max(1, combine), max(1, candidates.count))
+        order = Array(candidates.indices)
         kinds = candidates.map { $0.0 }
         self.candidates = candidates.map { $0.1 }
         losses = candidates.map { _ in RollingWindow(capacity: max(1, window)) }
@@ -73,14 +81,18 @@ public final class AutoPredictor: LoadPredictor {
     public func predictNext() -> Double {
         guard !candidates.isEmpty else { return 0 }
         refreshForecasts()
-        var best = 0
-        var bestLoss = losses[0].sum
-        for i in 1..<candidates.count {
-            let l = losses[i].sum
-            if l < bestLoss { best = i; bestLoss = l }
+        // Stable order by loss: ties keep the earlier candidate first (insertion sort, a handful of candidates).
+        for i in order.indices { order[i] = i }
+        for i in 1..<order.count {
+            let k = order[i], l = losses[k].sum
+            var j = i - 1
+            while j >= 0, losses[order[j]].sum > l { order[j + 1] = order[j]; j -= 1 }
+            order[j + 1] = k
         }
-        selected = best
-        return forecasts[best]
+        selected = order[0]
+        var sum = 0.0
+        for i in 0..<combine { sum += forecasts[order[i]] }
+        return sum / Double(combine)
     }
 
     public func resetIdleSkip() { for c in candidates { c.resetIdleSkip() } }

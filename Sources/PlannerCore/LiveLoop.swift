@@ -121,8 +121,9 @@ public final class LivePlanner: @unchecked Sendable {
         }
         state.corrections = engine.correctionFactors(observed: observed, decodeWorkers: workers.decode,
                                                      previous: state.corrections)
+        engine.observeAttainment(ttft: observed.ttftAttainment, itl: observed.itlAttainment)
         let predicted = engine.predictLoad()
-        let decision = engine.decide(predicted, corrections: state.corrections)
+        let decision = engine.holdScaleDown(engine.decide(predicted, corrections: state.corrections))
         state.record(predicted: predicted, decision: decision)
         let paused = controls.isPaused
         var explanation = engine.explain(decision, load: predicted, corrections: state.corrections, current: workers)

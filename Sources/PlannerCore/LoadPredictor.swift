@@ -66,6 +66,8 @@ public struct LoadPredictorConfiguration: Equatable, Sendable {
     /// `auto`: loss per unit of under-forecast and of over-forecast.
     public var autoUnderWeight: Double = 2.0
     public var autoOverWeight: Double = 1.0
+    /// `auto`: the forecast is the mean of this many lowest-loss candidates' (1: the best alone).
+    public var autoCombine: Int = 1
     /// Size request counts for this quantile of the next interval's load instead
     /// of its mean; ISL and OSL stay means. nil: the kind's default — the mean (as
     /// Dynamo) for every kind but `auto`, whose default is `autoDefaultQuantile`.
@@ -76,16 +78,43 @@ public struct LoadPredictorConfiguration: Equatable, Sendable {
     public static let autoDefaultQuantile = 0.9
     /// Residuals the empirical quantile is taken over.
     public var quantileWindow: Int = 200
-    /// Request-count forecasts are multiplied by this (after the quantile): 1 as Dynamo.
-    public var forecastHeadroom: Double = 1
+    /// Request-count forecasts are multiplied by this (after the quantile); nil is the
+    /// kind's default: `autoDefaultHeadroom` for `auto`, 1 (Dynamo) for the others.
+    public var forecastHeadroom: Double? = nil
+    /// `auto`'s default headroom factor, with its default quantile (docs/planning.md).
+    public static let autoDefaultHeadroom = 1.3
+    /// `--decode-headroom`: the decode pool's factor when it differs; nil is the kind's
+    /// default: `autoDefaultDecodeHeadroom` for `auto`, the prefill factor for the others.
+    public var decodeHeadroom: Double? = nil
+    public static let autoDefaultDecodeHeadroom = 1.15
+    /// `--target-attainment` (SLA feedback per pool); nil: off, or `autoDefaultTargetAttainment` for `auto`.
+    public var targetAttainment: Double? = nil
+    /// `--target-attainment off` even for `auto`.
+    public var noTargetAttainment: Bool = false
+    public static let autoDefaultTargetAttainment: Double? = nil
+    /// `--hold-scale-down`: nil is the kind's default (`autoDefaultHoldScaleDown` for `auto`, off otherwise).
+    public var holdScaleDown: Bool? = nil
+    public static let autoDefaultHoldScaleDown = false
 
     public init() {}
+
+    /// The headroom policy the engine applies (docs/planning.md "Headroom chosen by the SLA").
+    public var headroomResolved: SLAHeadroomSettings {
+        let isAuto = kind == .auto
+        return SLAHeadroomSettings(
+            decodeHeadroom: decodeHeadroom ?? (isAuto ? Self.autoDefaultDecodeHeadroom : nil),
+            targetAttainment: noTargetAttainment ? nil : targetAttainment ?? (isAuto ? Self.autoDefaultTargetAttainment : nil),
+            holdScaleDown: holdScaleDown ?? (isAuto && Self.autoDefaultHoldScaleDown))
+    }
 
     /// The quantile the request count is sized for, nil for the mean.
     public var forecastQuantileResolved: Double? {
         if meanForecast { return nil }
         return forecastQuantile ?? (kind == .auto ? Self.autoDefaultQuantile : nil)
     }
+
+    /// The request-count headroom factor applied (after the quantile).
+    public var forecastHeadroomResolved: Double { forecastHeadroom ?? (kind == .auto ? Self.autoDefaultHeadroom : 1) }
 
     /// Whether ARIMA re-selects its order under this configuration.
     public var arimaReselectResolved: Bool { arimaReselect ?? (kind == .auto) }

@@ -20,13 +20,13 @@ public func makeLoadPredictor(_ configuration: LoadPredictorConfiguration, futur
 
 /// The request-count predictor of a configuration: `makeLoadPredictor`, wrapped in a
 /// `QuantileForecaster` for `forecastQuantileResolved` (not for the oracle, which is
-/// exact), then scaled when `forecastHeadroom` is not 1.
+/// exact), then scaled when `forecastHeadroomResolved` is not 1.
 public func makeRequestCountPredictor(_ configuration: LoadPredictorConfiguration, future: [Double] = []) -> LoadPredictor {
     var p = makeLoadPredictor(configuration, future: future)
     if let q = configuration.forecastQuantileResolved, configuration.kind != .oracle {
         p = QuantileForecaster(base: p, quantile: q, window: configuration.quantileWindow)
     }
-    let h = configuration.forecastHeadroom
+    let h = configuration.forecastHeadroomResolved
     if h.isFinite, h > 0, h != 1 { p = HeadroomForecaster(base: p, factor: h) }
     return p
 }

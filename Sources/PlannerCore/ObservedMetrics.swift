@@ -8,15 +8,22 @@ public struct ObservedMetrics: Equatable, Sendable {
     public var isl: Double?
     public var osl: Double?
     public var requestDurationSeconds: Double?
+    /// Fractions (0–1) of the interval's finished requests within the TTFT and the ITL
+    /// SLA, when the source can tell (the replay; nil live): `--target-attainment` feeds on them.
+    public var ttftAttainment: Double?
+    public var itlAttainment: Double?
 
     public init(ttftMilliseconds: Double? = nil, itlMilliseconds: Double? = nil, requestCount: Double? = nil,
-                isl: Double? = nil, osl: Double? = nil, requestDurationSeconds: Double? = nil) {
+                isl: Double? = nil, osl: Double? = nil, requestDurationSeconds: Double? = nil,
+                ttftAttainment: Double? = nil, itlAttainment: Double? = nil) {
         self.ttftMilliseconds = ttftMilliseconds
         self.itlMilliseconds = itlMilliseconds
         self.requestCount = requestCount
         self.isl = isl
         self.osl = osl
         self.requestDurationSeconds = requestDurationSeconds
+        self.ttftAttainment = ttftAttainment
+        self.itlAttainment = itlAttainment
     }
 
     /// docs/behaviour.md §5: an interval counts only when ttft, itl, isl and osl are all
@@ -47,11 +54,15 @@ public struct PredictedLoad: Equatable, Sendable {
     public var requestCount: Double
     public var isl: Double
     public var osl: Double
+    /// The request count the decode pool is sized for when it differs from the prefill
+    /// pool's (`--headroom-pools prefill`, `--target-attainment`); nil: `requestCount`.
+    public var decodeRequestCount: Double?
 
-    public init(requestCount: Double, isl: Double, osl: Double) {
+    public init(requestCount: Double, isl: Double, osl: Double, decodeRequestCount: Double? = nil) {
         self.requestCount = requestCount
         self.isl = isl
         self.osl = osl
+        self.decodeRequestCount = decodeRequestCount
     }
 }
 

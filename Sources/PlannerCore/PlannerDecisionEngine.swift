@@ -12,6 +12,11 @@ public final class PlannerDecisionEngine {
     public let requestCountPredictor: LoadPredictor
     public let islPredictor: LoadPredictor
     public let oslPredictor: LoadPredictor
+    /// Headroom per pool, SLA feedback and the scale-down hold (`.dynamo`: none of them).
+    public var headroom: SLAHeadroomSettings = .dynamo
+    /// The SLA-feedback factors (1 until attainment is observed with a target set).
+    public private(set) var feedbackFactors = (prefill: 1.0, decode: 1.0)
+    private var previousDecision: (prefill: Int, decode: Int)?
 
     /// Uses the given predictors (tests inject their own). Throws `PlannerSettingsError`
     /// for settings the maths cannot use.
@@ -40,6 +45,7 @@ public final class PlannerDecisionEngine {
                           configuration, future: oracle.map { LoadSeriesField.requestCount.value(of: $0) }),
                       islPredictor: makeLoadPredictor(configuration, future: oracle.map(\.averageISL)),
                       oslPredictor: makeLoadPredictor(configuration, future: oracle.map(\.averageOSL)))
+        headroom = configuration.headroomResolved
     }
 
     /// Builds the interpolators from a loaded profile as well.
@@ -86,9 +92,46 @@ public final class PlannerDecisionEngine {
     }
 
     /// One-step-ahead forecast of the next interval's load.
+    /// With `headroom.decodeHeadroom` the decode pool's count is the forecast before the
+    /// `--forecast-headroom` factor (its quantile kept) times that factor, and with a
+    /// target attainment each pool's count is scaled by its feedback factor.
     public func predictLoad() -> PredictedLoad {
-        PredictedLoad(requestCount: requestCountPredictor.predictNext(),
-                      isl: islPredictor.predictNext(), osl: oslPredictor.predictNext())
+        var load = PredictedLoad(requestCount: requestCountPredictor.predictNext(),
+                                 isl: islPredictor.predictNext(), osl: oslPredictor.predictNext())
+        if let factor = headroom.decodeHeadroom {
+            let unscaled = (requestCountPredictor as? HeadroomForecaster)?.base ?? requestCountPredictor
+            load.decodeRequestCount = unscaled.predictNext() * factor
+        }
+        if headroom.targetAttainment != nil {
+            load.decodeRequestCount = (load.decodeRequestCount ?? load.requestCount) * feedbackFactors.decode
+            load.requestCount *= feedbackFactors.prefill
+        }
+        return load
+    }
+
+    /// Moves the SLA-feedback factors by one interval's attainment (no-op without a target).
+    public func observeAttainment(ttft: Double?, itl: Double?) {
+        guard let target = headroom.targetAttainment else { return }
+        feedbackFactors.prefill = SLAFeedback.next(factor: feedbackFactors.prefill, attainment: ttft, target: target,
+                                                   gains: headroom.feedback)
+        feedbackFactors.decode = SLAFeedback.next(factor: feedbackFactors.decode, attainment: itl, target: target,
+                                                  gains: headroom.feedback)
+    }
+
+    /// `decision` with `--hold-scale-down` applied against the previous call's (unheld)
+    /// decision; the budget is applied again. Returns `decision` unchanged when the hold is off.
+    public func holdScaleDown(_ decision: ScalingDecision) -> ScalingDecision {
+        guard headroom.holdScaleDown else { return decision }
+        let previous = previousDecision
+        previousDecision = (decision.prefill, decision.decode)
+        guard let previous else { return decision }
+        let p = ScaleDownHold.target(current: decision.prefill, previous: previous.prefill)
+        let d = ScaleDownHold.target(current: decision.decode, previous: previous.decode)
+        let limited = applyBudget(prefill: p, decode: d)
+        var out = decision
+        out.prefill = limited.prefill
+        out.decode = limited.decode
+        return out
     }
 
     // MARK: decisions
@@ -111,7 +154,7 @@ public final class PlannerDecisionEngine {
                 itlMilliseconds: itl, contextLength: ScalingMath.decodeContextLength(isl: load.isl, osl: load.osl))
             infeasible = !best.feasible
             d = ScalingMath.decodeReplicas(
-                requestCount: load.requestCount, osl: load.osl, intervalSeconds: s.intervalSeconds,
+                requestCount: load.decodeRequestCount ?? load.requestCount, osl: load.osl, intervalSeconds: s.intervalSeconds,
                 throughputPerGPU: best.throughputPerGPU, engineGPUs: s.decodeEngineGPUs, minEndpoint: s.effectiveDecodeMinEndpoint)
         }
         let limited = applyBudget(prefill: p, decode: d)

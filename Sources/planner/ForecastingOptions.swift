@@ -1,6 +1,7 @@
 import ArgumentParser
 import PlannerCore
 
+
 /// The project's forecasting flags beyond Dynamo's (docs/planning.md): ARIMA
 /// order re-selection, the seasonal model, `auto`, quantile sizing. Part of
 /// `PredictorOptions`, so `predict`, `dryrun` and `run` share them.
@@ -26,14 +27,26 @@ struct ForecastingOptions: ParsableArguments {
     @Option(help: "auto: loss per unit of over-forecast load.")
     var autoOverWeight: Double = 1.0
 
+    @Option(help: "auto: average the forecasts of this many lowest-loss candidates (1: the best alone).")
+    var autoCombine: Int = 1
+
     @Option(help: "Size workers for this quantile (0 < q < 1) of the next interval's request count, or 'mean' (default: 0.9 for auto, the mean for the others).")
     var forecastQuantile: String?
 
     @Option(help: "Residuals (intervals) the forecast quantile is measured over.")
     var quantileWindow: Int = 200
 
-    @Option(help: "Multiply the request-count forecast by this factor (0.1 to 10; 1 is Dynamo's behaviour).")
-    var forecastHeadroom: Double = 1
+    @Option(help: "Multiply the request-count forecast by this factor (0.1 to 10; default: 1.3 for auto, 1 — Dynamo's behaviour — for the others).")
+    var forecastHeadroom: Double?
+
+    @Option(help: "Decode pool: multiply its request-count forecast by this factor instead of --forecast-headroom's (0.1 to 10; default: 1.15 for auto, the same factor for the others).")
+    var decodeHeadroom: Double?
+
+    @Option(help: "SLA feedback: scale each pool's request count up when fewer of the last interval's requests than this fraction (0.5 to 0.99999) met its SLA (TTFT for prefill, ITL for decode), down slowly when comfortably met; 'off' (the default) for none.")
+    var targetAttainment: String?
+
+    @Flag(inversion: .prefixedNo, help: "Shrink a pool only when two decisions in a row ask for fewer workers (default: off).")
+    var holdScaleDown: Bool?
 
     func validate() throws {
         for (flag, value, low) in [
@@ -50,10 +63,26 @@ struct ForecastingOptions: ParsableArguments {
             throw ValidationError("--auto-under-weight and --auto-over-weight cannot both be 0")
         }
         _ = try quantile()
-        if !(forecastHeadroom.isFinite && forecastHeadroom >= 0.1 && forecastHeadroom <= 10) {
-            throw ValidationError("--forecast-headroom must be between 0.1 and 10 (got \(forecastHeadroom))")
+        for (flag, value) in [("--forecast-headroom", forecastHeadroom), ("--decode-headroom", decodeHeadroom)] {
+            if let value { try NumericFlag.check(flag, value, Self.headroomLimits) }
         }
         _ = try SeasonalPeriod.parse(seasonalPeriod)
+        _ = try attainmentTarget()
+        try NumericFlag.check("--auto-combine", autoCombine, IntegerLimits(1...AutoPredictor.candidateKinds.count, unit: "candidates"))
+    }
+
+    static let headroomLimits = RealLimits(lowerBound: 0.1, includesLowerBound: true, upperBound: 10, unit: "factor")
+    static let attainmentLimits = RealLimits(lowerBound: 0.5, includesLowerBound: true, upperBound: 0.99999)
+
+    /// --target-attainment: nil when not given, .nan for "off", else the fraction.
+    func attainmentTarget() throws -> Double? {
+        guard let text = targetAttainment else { return nil }
+        if text.lowercased() == "off" { return .nan }
+        guard let value = Double(text.trimmingCharacters(in: .whitespaces)) else {
+            throw ValidationError("--target-attainment must be 'off' or \(Self.attainmentLimits.expected) (got `\(text)`)")
+        }
+        try NumericFlag.check("--target-attainment", value, Self.attainmentLimits)
+        return value
     }
 
     /// --forecast-quantile: nil when not given, .nan for "mean", else q in (0, 1).
@@ -88,10 +117,16 @@ struct ForecastingOptions: ParsableArguments {
         c.autoWindow = autoWindow
         c.autoUnderWeight = autoUnderWeight
         c.autoOverWeight = autoOverWeight
+        c.autoCombine = autoCombine
         let q = (try? quantile()) ?? nil
         c.meanForecast = q?.isNaN ?? false
         c.forecastQuantile = q.flatMap { $0.isNaN ? nil : $0 }
         c.quantileWindow = quantileWindow
         c.forecastHeadroom = forecastHeadroom
+        c.decodeHeadroom = decodeHeadroom
+        let t = (try? attainmentTarget()) ?? nil
+        c.noTargetAttainment = t?.isNaN ?? false
+        c.targetAttainment = t.flatMap { $0.isNaN ? nil : $0 }
+        c.holdScaleDown = holdScaleDown
     }
 }

@@ -25,6 +25,9 @@ final class PlanningFlagsCommandLineTests: XCTestCase {
             ("--auto-over-weight", "-1"), ("--auto-window", "0"), ("--quantile-window", "3"),
             ("--arima-reselect-every", "0"), ("--seasonal-refit-every", "-5"), ("--seasonal-period", "1"),
             ("--seasonal-period", "1e400s"), ("--seasonal-period", "tomorrow"),
+            ("--decode-headroom", "nan"), ("--decode-headroom", "11"), ("--target-attainment", "1"),
+            ("--target-attainment", "0.2"), ("--target-attainment", "always"), ("--auto-combine", "0"),
+            ("--auto-combine", "5"),
         ]
         for (flag, value) in cases {
             try assertFails(["dryrun", "--dataset", mooncake, "--load-predictor", "auto", "\(flag)=\(value)"], naming: [flag])
@@ -49,7 +52,9 @@ final class PlanningFlagsCommandLineTests: XCTestCase {
             XCTAssertTrue(p.stdout.contains("MAPE"), p.stdout)
         }
         for extra in [["--load-predictor", "oracle"], ["--load-predictor", "auto", "--forecast-quantile", "0.95"],
-                      ["--load-predictor", "arima", "--arima-reselect"]] {
+                      ["--load-predictor", "arima", "--arima-reselect"],
+                      ["--load-predictor", "auto", "--decode-headroom", "1", "--target-attainment", "0.99",
+                       "--hold-scale-down", "--auto-combine", "2"]] {
             let d = try PlannerProcess.run(["dryrun", "--dataset", mooncake, "--adjustment-interval", "60"] + extra)
             XCTAssertEqual(d.status, 0, "\(extra): \(d.stderr)")
         }

@@ -160,6 +160,26 @@ final class ForecastingExtensionsTests: XCTestCase {
         XCTAssertEqual(AutoPredictor.loss(actual: 4, forecast: 10, underWeight: 3, overWeight: 0.5), 3)
     }
 
+    /// `--auto-combine k`: the mean of the k lowest-loss candidates (losses 20, 15, 30 per interval).
+    func testAutoCombinesTheBestCandidates() {
+        let actual: (Int) -> Double = { 100 + Double($0 % 7) }
+        func auto(combine: Int) -> AutoPredictor {
+            let a = AutoPredictor(candidates: [(.constant, ScriptedPredictor { actual($0) - 10 }),
+                                               (.kalman, ScriptedPredictor { actual($0) + 15 }),
+                                               (.arima, ScriptedPredictor { actual($0) + 30 })],
+                                  window: 5, underWeight: 2, overWeight: 1, combine: combine)
+            for k in 0..<8 { a.add(actual(k)) }
+            return a
+        }
+        let rows: [(Int, Double)] = [(1, 15), (2, 2.5), (3, 35.0 / 3), (0, 15), (9, 35.0 / 3)]   // 0 and 9 are clamped
+        for (k, offset) in rows {
+            XCTAssertEqual(auto(combine: k).predictNext(), actual(8) + offset, accuracy: 1e-12, "combine \(k)")
+        }
+        let two = auto(combine: 2)
+        _ = two.predictNext()
+        XCTAssertEqual(two.selected, 1, "the best candidate, as with combine 1")
+    }
+
     func testAutoBuildsItsCandidates() {
         var c = LoadPredictorConfiguration()
         c.kind = .auto

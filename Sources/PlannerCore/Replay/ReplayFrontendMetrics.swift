@@ -23,6 +23,8 @@ public final class ReplayFrontendMetrics: MetricsSource {
     private var islSum = 0.0
     private var oslSum = 0.0
     private var durationSum = 0.0
+    private var metTTFT = 0.0
+    private var metITL = 0.0
     private var intervalGaps: (count: Int, sum: Double)?
 
     public init() {}
@@ -33,6 +35,8 @@ public final class ReplayFrontendMetrics: MetricsSource {
         islSum += Double(r.inputLength)
         oslSum += Double(r.outputLength)
         durationSum += r.e2eMilliseconds / 1000
+        if r.metTTFT { metTTFT += 1 }
+        if r.metITL { metITL += 1 }
         if let itl = r.itlMilliseconds, r.tokenGaps > 0 {
             itlSum += itl * Double(r.tokenGaps)
             itlSamples += Double(r.tokenGaps)
@@ -48,11 +52,13 @@ public final class ReplayFrontendMetrics: MetricsSource {
 
     /// The interval's observation; starts the next interval.
     public func takeInterval() -> ObservedMetrics {
-        defer { count = 0; ttftSum = 0; itlSum = 0; itlSamples = 0; islSum = 0; oslSum = 0; durationSum = 0; intervalGaps = nil }
+        defer { count = 0; ttftSum = 0; itlSum = 0; itlSamples = 0; islSum = 0; oslSum = 0; durationSum = 0; intervalGaps = nil
+                metTTFT = 0; metITL = 0 }
         let itl = intervalGaps.map { $0.sum / Double($0.count) } ?? itlSum / itlSamples
         return ObservedMetrics(ttftMilliseconds: ttftSum / count, itlMilliseconds: itl,
                                requestCount: count, isl: islSum / count, osl: oslSum / count,
-                               requestDurationSeconds: durationSum / count)
+                               requestDurationSeconds: durationSum / count,
+                               ttftAttainment: count > 0 ? metTTFT / count : nil, itlAttainment: count > 0 ? metITL / count : nil)
     }
 
     public func observe(intervalSeconds: Int) async throws -> ObservedMetrics { takeInterval() }

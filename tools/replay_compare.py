@@ -19,6 +19,9 @@ import sys
 import time
 
 # name, load predictor, extra flags, family (for the chart), headroom label
+FIXED = ["--target-attainment", "off", "--no-hold-scale-down"]
+
+
 def policies(quick):
     p = [
         ("dynamo constant", "constant", [], "dynamo", ""),
@@ -26,30 +29,35 @@ def policies(quick):
         ("dynamo arima", "arima", [], "dynamo", ""),
         ("dynamo prophet", "prophet", [], "dynamo", ""),
         ("seasonal", "seasonal", [], "seasonal", "mean"),
-        ("auto mean", "auto", ["--forecast-quantile", "mean", "--forecast-headroom", "1", "--decode-headroom", "1"],
+        ("auto mean", "auto", ["--forecast-quantile", "mean", "--forecast-headroom", "1", "--decode-headroom", "1"] + FIXED,
          "auto, one factor", "mean"),
         ("auto", "auto", [], "auto", "default"),
     ]
-    # auto's headroom curve: the quantile and the prefill factor vary, decode keeps its default x1.15.
-    curve = [("0.5", "0.9"), ("0.5", "1.0"), ("0.9", "1.2"), ("0.9", "1.5")]
+    # auto's headroom curve with fixed headroom (no SLA feedback, no scale-down hold): the quantile and
+    # the prefill factor vary, decode keeps its default x1.15.
+    fixed = FIXED
+    curve = [("0.5", "0.9"), ("0.5", "0.935"), ("0.5", "1.0"), ("0.9", "1.2"), ("0.9", "1.5")]
     if not quick:
-        curve += [("0.5", "0.95"), ("0.75", "1.0"), ("0.9", "1.0"), ("0.9", "1.1"), ("0.9", "1.4")]
+        curve += [("0.5", "0.95"), ("0.75", "1.0"), ("0.9", "1.0"), ("0.9", "1.1"), ("0.9", "1.3"), ("0.9", "1.4")]
     for q, h in curve:
-        p.append((f"auto q={q} x{h}", "auto", ["--forecast-quantile", q, "--forecast-headroom", h], "auto", f"q{q}x{h}"))
-    # one factor for both pools (Dynamo's shape; q = 0.9 x 1 was auto's previous default)
+        p.append((f"auto q={q} x{h}", "auto", ["--forecast-quantile", q, "--forecast-headroom", h] + fixed, "auto",
+                  f"q{q}x{h}"))
+    # one factor for both pools (Dynamo's shape; q = 0.9 x 1 was auto's first default)
     for h in (["1.0", "1.3"] if quick else ["1.0", "1.2", "1.3"]):
-        p.append((f"auto both x{h}", "auto", ["--forecast-headroom", h, "--decode-headroom", h], "auto, one factor", f"both{h}"))
+        p.append((f"auto both x{h}", "auto", ["--forecast-headroom", h, "--decode-headroom", h] + fixed,
+                  "auto, one factor", f"both{h}"))
     if not quick:
-        p.append(("auto + SLA feedback", "auto", ["--target-attainment", "0.99"], "auto, other", "t0.99"))
-        p.append(("auto + hold", "auto", ["--hold-scale-down"], "auto, other", "hold"))
+        p.append(("auto, no feedback", "auto", ["--target-attainment", "off"], "auto, other", "nofeedback"))
+        p.append(("auto, no hold", "auto", ["--no-hold-scale-down"], "auto, other", "nohold"))
     p.append(("auto + load-based", "auto", ["--load-based"], "load-based", "default"))
     if not quick:
         p.append(("kalman + load-based", "kalman", ["--load-based"], "load-based", "kalman"))
-    for h in (["1.0", "1.3", "1.5"] if quick else ["1.0", "1.1", "1.2", "1.3", "1.5", "1.7"]):
+    for h in (["1.0", "1.3", "1.5"] if quick else ["1.0", "1.1", "1.2", "1.3", "1.5", "1.7", "2.0"]):
         p.append((f"oracle x{h}", "oracle", ["--forecast-headroom", h] if h != "1.0" else [], "oracle", f"x{h}"))
     return p
 
-# The recommended policy: auto with its default headroom (q = 0.9, prefill x1.3, decode x1.15).
+# The recommended policy: auto with its defaults (q = 0.9, prefill x1.3, decode x1.15, SLA feedback to 0.99,
+# scale-downs held for a second decision).
 RECOMMENDED = "auto"
 
 

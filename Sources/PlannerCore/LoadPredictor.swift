@@ -91,10 +91,10 @@ public struct LoadPredictorConfiguration: Equatable, Sendable {
     public var targetAttainment: Double? = nil
     /// `--target-attainment off` even for `auto`.
     public var noTargetAttainment: Bool = false
-    public static let autoDefaultTargetAttainment: Double? = nil
+    public static let autoDefaultTargetAttainment: Double? = 0.99
     /// `--hold-scale-down`: nil is the kind's default (`autoDefaultHoldScaleDown` for `auto`, off otherwise).
     public var holdScaleDown: Bool? = nil
-    public static let autoDefaultHoldScaleDown = false
+    public static let autoDefaultHoldScaleDown = true
 
     public init() {}
 

@@ -42,10 +42,10 @@ struct ForecastingOptions: ParsableArguments {
     @Option(help: "Decode pool: multiply its request-count forecast by this factor instead of --forecast-headroom's (0.1 to 10; default: 1.15 for auto, the same factor for the others).")
     var decodeHeadroom: Double?
 
-    @Option(help: "SLA feedback: scale each pool's request count up when fewer of the last interval's requests than this fraction (0.5 to 0.99999) met its SLA (TTFT for prefill, ITL for decode), down slowly when comfortably met; 'off' (the default) for none.")
+    @Option(help: "SLA feedback: scale each pool's request count up when fewer of the last interval's requests than this fraction (0.5 to 0.99999) met its SLA (TTFT for prefill, ITL for decode), down slowly when comfortably met; 'off' for none (default: 0.99 for auto when the metrics report attainment, as the replay's do; off for the others).")
     var targetAttainment: String?
 
-    @Flag(inversion: .prefixedNo, help: "Shrink a pool only when two decisions in a row ask for fewer workers (default: off).")
+    @Flag(inversion: .prefixedNo, help: "Shrink a pool only when two decisions in a row ask for fewer workers (default: on for auto, off for the others).")
     var holdScaleDown: Bool?
 
     func validate() throws {

@@ -108,6 +108,9 @@ public final class LivePlanner: @unchecked Sendable {
         } catch {
             return skip("cannot read metrics: \(error)")
         }
+        // What served this interval from its start, and what the planner had asked for it.
+        let served = state.intervals > 0 ? state.workers : nil
+        let asked = state.decision
         state.finishInterval(workers: workers, observed: observed, intervalSeconds: settings.intervalSeconds)
         // The predictors see every observed interval, idle ones included (NaN counts as 0),
         // so a quiet spell lowers the forecast instead of being invisible to it.
@@ -121,7 +124,9 @@ public final class LivePlanner: @unchecked Sendable {
         }
         state.corrections = engine.correctionFactors(observed: observed, decodeWorkers: workers.decode,
                                                      previous: state.corrections)
-        engine.observeAttainment(ttft: observed.ttftAttainment, itl: observed.itlAttainment)
+        engine.observeAttainment(
+            ttft: SLAFeedback.countsInterval(served: served?.prefill, asked: asked?.prefill) ? observed.ttftAttainment : nil,
+            itl: SLAFeedback.countsInterval(served: served?.decode, asked: asked?.decode) ? observed.itlAttainment : nil)
         let predicted = engine.predictLoad()
         let decision = engine.holdScaleDown(engine.decide(predicted, corrections: state.corrections))
         state.record(predicted: predicted, decision: decision)

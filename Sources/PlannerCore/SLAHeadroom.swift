@@ -65,6 +65,19 @@ public enum SLAFeedback {
     }
 }
 
+extension SLAFeedback {
+    /// Whether an interval's attainment may move a pool's factor: only when the pool ran,
+    /// from the interval's start, at least the workers the planner asked for that interval
+    /// (`served` ≥ `asked`). Misses while ordered workers were still starting — a cold start,
+    /// or the interval after a scale-up when the startup time is as long as the interval — are
+    /// the startup delay's, not the sizing's; counting them drives the factor up for nothing.
+    /// Unknown counts (the first interval, no decision yet) count.
+    public static func countsInterval(served: Int?, asked: Int?) -> Bool {
+        guard let served, let asked else { return true }
+        return served >= asked
+    }
+}
+
 /// `--hold-scale-down`: with a startup time as long as the interval, a worker removed now is
 /// missed at once while one added now serves only from the next interval. A pool shrinks
 /// only when this decision and the previous one both ask for fewer workers than it has:

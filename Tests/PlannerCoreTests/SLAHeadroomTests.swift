@@ -40,6 +40,18 @@ final class SLAHeadroomTests: XCTestCase {
         }
     }
 
+    func testMissesWhileOrderedWorkersStartDoNotMoveTheFactor() {
+        // (served from the interval's start, asked for the interval, counts)
+        let table: [(Int?, Int?, Bool)] = [
+            (nil, nil, true), (1, nil, true), (nil, 3, true),
+            (1, 3, false),   // cold start: three ordered, one serving
+            (3, 3, true), (4, 3, true), (0, 0, true), (2, 3, false),
+        ]
+        for (served, asked, counts) in table {
+            XCTAssertEqual(SLAFeedback.countsInterval(served: served, asked: asked), counts, "\(String(describing: served)) / \(String(describing: asked))")
+        }
+    }
+
     func testDefaultsPerKind() {
         var c = LoadPredictorConfiguration()
         c.kind = .arima

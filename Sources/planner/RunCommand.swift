@@ -204,6 +204,10 @@ struct RunCommand: AsyncParsableCommand, ConfigurableCommand {
         try access.check()
         let metrics = try PrometheusQueryClient(endpoint: metricPullingPrometheusEndpoint, modelName: model,
                                                 namespace: namespace, timeoutSeconds: prometheusTimeout, access: access)
+        if engine.headroom.targetAttainment != nil {
+            // SLA feedback live: the frontend's TTFT and ITL histograms say how many met the SLA.
+            metrics.attainmentThresholds = (settings.ttftMilliseconds / 1000, settings.itlMilliseconds / 1000)
+        }
         let controls = PlannerControls(settings: engine.settings)
         let reporter = PlannerMetricsReporter(settings: engine.settings, advisory: advisory, controls: controls)
         var recorder: LiveReportRecorder?

@@ -37,9 +37,25 @@ final class PrometheusScrapeTests: XCTestCase {
         // the other model's 10× larger counter must not leak in.
         XCTAssertEqual(o.requestCount ?? -1, 200, accuracy: 50)
 
+        XCTAssertNil(o.ttftAttainment, "attainment is read only when asked for")
+
+        // SLA attainment from the buckets: every TTFT is 80 ms, in the (50 ms, 100 ms] bucket, so a
+        // 60 ms SLA counts a fifth of it (linear inside a bucket); every ITL (6 ms) meets 50 ms.
+        client.attainmentThresholds = (ttftSeconds: 0.06, itlSeconds: 0.05)
+        let a = try await client.observe(intervalSeconds: 5)
+        XCTAssertEqual(a.ttftAttainment ?? -1, 0.2, accuracy: 1e-9)
+        XCTAssertEqual(a.itlAttainment ?? -1, 1, accuracy: 1e-9)
+        client.attainmentThresholds = (ttftSeconds: 0.1, itlSeconds: 0.004)
+        let b = try await client.observe(intervalSeconds: 5)
+        XCTAssertEqual(b.ttftAttainment ?? -1, 1, accuracy: 1e-9)
+        XCTAssertEqual(b.itlAttainment ?? -1, 0, accuracy: 1e-9)
+
         let elsewhere = try PrometheusQueryClient(endpoint: p.url, modelName: "llama-3.1-8b", namespace: "staging")
         let none = try await elsewhere.observe(intervalSeconds: 5)
         XCTAssertEqual(none.requestCount, 0)
         XCTAssertEqual(none.ttftMilliseconds, 0)
+        elsewhere.attainmentThresholds = (ttftSeconds: 0.06, itlSeconds: 0.05)
+        let idle = try await elsewhere.observe(intervalSeconds: 5)
+        XCTAssertNil(idle.ttftAttainment, "no series: nothing observed")
     }
 }

@@ -178,9 +178,35 @@ public final class PrometheusQueryClient: MetricsSource, @unchecked Sendable {
         return values.reduce(0, +)
     }
 
-    /// All six observations of docs/behaviour.md §5, latencies converted to ms. The queries
-    /// run concurrently, so a slow server costs one timeout per interval, not six.
+    /// SLA thresholds in seconds (TTFT, ITL): when set, `observe` also reads the TTFT and ITL
+    /// histograms' buckets and reports the fraction of the interval's observations within
+    /// each (`--target-attainment`). The frontend source only; nil: not read.
+    public var attainmentThresholds: (ttftSeconds: Double, itlSeconds: Double)?
+
+    /// Fraction of `histogram`'s observations over the interval at or below `threshold`
+    /// seconds, over the matching series; nil when nothing was observed or the query failed
+    /// (logged: attainment is advisory, the interval goes on without it).
+    public func attainment(_ histogram: Histogram, threshold: Double, intervalSeconds: Int) async -> Double? {
+        guard access.source == .frontend else { return nil }
+        let q = "increase(\(histogram.rawValue)_bucket[\(intervalSeconds)s])"
+        do {
+            let buckets = HistogramAttainment.buckets(matching(try await query(q)))
+            return HistogramAttainment.fraction(buckets: buckets, threshold: threshold)
+        } catch {
+            logger.warning("SLA attainment not read", metadata: ["query": "\(q)", "error": "\(error)"])
+            return nil
+        }
+    }
+
+    /// All six observations of docs/behaviour.md §5, latencies converted to ms (and the SLA
+    /// attainments when `attainmentThresholds` is set). The queries run concurrently, so a
+    /// slow server costs one timeout per interval, not six.
     public func observe(intervalSeconds: Int) async throws -> ObservedMetrics {
+        let thresholds = attainmentThresholds
+        async let ttftAttainment = thresholds == nil ? nil
+            : attainment(.timeToFirstToken, threshold: thresholds?.ttftSeconds ?? 0, intervalSeconds: intervalSeconds)
+        async let itlAttainment = thresholds == nil ? nil
+            : attainment(.interTokenLatency, threshold: thresholds?.itlSeconds ?? 0, intervalSeconds: intervalSeconds)
         async let ttft = average(.timeToFirstToken, intervalSeconds: intervalSeconds)
         async let itl = average(.interTokenLatency, intervalSeconds: intervalSeconds)
         async let count = requestCount(intervalSeconds: intervalSeconds)
@@ -189,6 +215,7 @@ public final class PrometheusQueryClient: MetricsSource, @unchecked Sendable {
         async let duration = average(.requestDuration, intervalSeconds: intervalSeconds)
         return ObservedMetrics(ttftMilliseconds: try await ttft * 1000, itlMilliseconds: try await itl * 1000,
                                requestCount: try await count, isl: try await isl, osl: try await osl,
-                               requestDurationSeconds: try await duration)
+                               requestDurationSeconds: try await duration,
+                               ttftAttainment: await ttftAttainment, itlAttainment: await itlAttainment)
     }
 }

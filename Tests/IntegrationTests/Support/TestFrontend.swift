@@ -73,6 +73,9 @@ final class TestFrontend: @unchecked Sendable {
         return lo
     }
 
+    /// Finite `le` bounds of the latency histograms (seconds).
+    static let latencyBuckets: [Double] = [0.005, 0.01, 0.05, 0.1, 0.5, 1]
+
     func render() -> String {
         let n = arrived(by: traceSeconds)
         let count = Double(n)
@@ -83,14 +86,22 @@ final class TestFrontend: @unchecked Sendable {
         text += "dynamo_frontend_requests_total{\(labels)} \(count)\n"
         // A second model in the same namespace, which the planner must ignore.
         text += "dynamo_frontend_requests_total{model=\"other-model\",dynamo_namespace=\"\(namespace)\"} \(count * 10)\n"
-        func histogram(_ name: String, sum: Double, count: Double) {
+        // Every observation of a latency histogram is its fixed value (ttftSeconds, itlSeconds):
+        // the finite buckets at or above it hold them all, those below none.
+        func histogram(_ name: String, sum: Double, count: Double, value: Double? = nil) {
             text += "# TYPE \(name) histogram\n"
+            if let value {
+                for le in Self.latencyBuckets {
+                    text += "\(name)_bucket{\(labels),le=\"\(le)\"} \(value <= le ? count : 0)\n"
+                }
+            }
             text += "\(name)_bucket{\(labels),le=\"+Inf\"} \(count)\n"
             text += "\(name)_sum{\(labels)} \(sum)\n"
             text += "\(name)_count{\(labels)} \(count)\n"
         }
-        histogram("dynamo_frontend_time_to_first_token_seconds", sum: count * ttftSeconds, count: count)
-        histogram("dynamo_frontend_inter_token_latency_seconds", sum: tokensAfterFirst * itlSeconds, count: tokensAfterFirst)
+        histogram("dynamo_frontend_time_to_first_token_seconds", sum: count * ttftSeconds, count: count, value: ttftSeconds)
+        histogram("dynamo_frontend_inter_token_latency_seconds", sum: tokensAfterFirst * itlSeconds, count: tokensAfterFirst,
+                  value: itlSeconds)
         histogram("dynamo_frontend_request_duration_seconds", sum: count * ttftSeconds + tokensAfterFirst * itlSeconds, count: count)
         histogram("dynamo_frontend_input_sequence_tokens", sum: islPrefix[n], count: count)
         histogram("dynamo_frontend_output_sequence_tokens", sum: osl, count: count)

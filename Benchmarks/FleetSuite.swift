@@ -114,9 +114,12 @@ enum FleetSuite {
                                                      logger: quiet)
                 members.append(FleetMember(name: namespace(i), engine: engine, connector: connector))
             }
+            let batched: FleetVirtualConnector? = context.fleetEtcd == "per-deployment" ? nil : try FleetVirtualConnector(
+                client: etcd, namespaces: members.map(\.name),
+                timing: VirtualConnectorTiming(maxWaitSeconds: 0, checkIntervalSeconds: 0.01), logger: quiet)
             let perDeployment = (residentBytes() - rss0) / Double(n)
-            let fleet = FleetPlanner(members: members, maxTotalGPUs: 3 * n, minTotalGPUs: -1, logger: quiet)
-            print("\(kind.rawValue): resident memory per deployment \(String(format: "%.1f", perDeployment / 1024)) KiB")
+            let fleet = FleetPlanner(members: members, maxTotalGPUs: 3 * n, minTotalGPUs: -1, connector: batched, logger: quiet)
+            print("\(kind.rawValue): etcd \(batched == nil ? "per deployment (64 in flight)" : "batched (FleetVirtualConnector)"), resident memory per deployment \(String(format: "%.1f", perDeployment / 1024)) KiB")
             for interval in 1...4 {
                 let wall0 = DispatchTime.now().uptimeNanoseconds
                 let observed = try await reader.observe(keys, intervalSeconds: windowSeconds)
@@ -126,9 +129,11 @@ enum FleetSuite {
                 let cpu = LiveSuite.cpuSeconds() - cpu0
                 let wall2 = DispatchTime.now().uptimeNanoseconds
                 let decided = result.outcomes.filter { if case .decided = $0 { return true } else { return false } }.count
-                print(String(format: "  interval %d: %d decided; metrics read (6 queries) %@, decisions+budget+etcd %@, all %@ (target ≤ 1 s: %@); CPU per decision %@; budget %d GPUs",
+                let p = result.phaseSeconds
+                print(String(format: "  interval %d: %d decided; metrics read (6 queries) %@, counts %@, decide+budget %@, apply %@; all %@ (target ≤ 1 s: %@); CPU per decision %@; budget %d GPUs",
                              interval, decided, BenchContext.format(Double(wall1 - wall0) / 1e9),
-                             BenchContext.format(Double(wall2 - wall1) / 1e9), BenchContext.format(Double(wall2 - wall0) / 1e9),
+                             BenchContext.format(p.counts), BenchContext.format(p.decide), BenchContext.format(p.apply),
+                             BenchContext.format(Double(wall2 - wall0) / 1e9),
                              (wall2 - wall0) <= 1_000_000_000 ? "met" : "MISSED",
                              BenchContext.format(cpu / Double(max(1, decided))), result.budget?.totalGPUs ?? 0))
             }

@@ -45,13 +45,19 @@ public final class FleetPlanner: @unchecked Sendable {
     public let maxTotalGPUs: Int
     public let minTotalGPUs: Int
     public let noOperation: Bool
-    /// Connector calls (worker counts, scaling) in flight at once.
+    /// Connector calls (worker counts, scaling) in flight at once, when the members' own
+    /// connectors are used.
     public let connectorConcurrency: Int
+    /// Reads and applies every member's counts: a batched connector when given, else
+    /// `MemberConnectors` over the members' own connectors.
+    public let connector: FleetConnector
     private let logger: Logger
 
     public init(members: [FleetMember], maxTotalGPUs: Int, minTotalGPUs: Int, noOperation: Bool = false,
-                connectorConcurrency: Int = 64, logger: Logger = Logger(label: "planner.fleet")) {
+                connectorConcurrency: Int = 64, connector: FleetConnector? = nil,
+                logger: Logger = Logger(label: "planner.fleet")) {
         self.connectorConcurrency = max(1, connectorConcurrency)
+        self.connector = connector ?? MemberConnectors(members: members, concurrency: connectorConcurrency)
         self.members = members
         self.maxTotalGPUs = maxTotalGPUs
         self.minTotalGPUs = minTotalGPUs
@@ -63,6 +69,15 @@ public final class FleetPlanner: @unchecked Sendable {
     public struct IntervalResult: Sendable {
         public var outcomes: [LiveIntervalOutcome]
         public var budget: FleetBudget.Result?
+        /// Wall seconds of the interval's phases: reading worker counts, deciding (predictors,
+        /// replica maths, budget), applying the decisions.
+        public var phaseSeconds = Phases()
+
+        public struct Phases: Sendable, Equatable {
+            public var counts = 0.0
+            public var decide = 0.0
+            public var apply = 0.0
+        }
     }
 
     /// One interval. `observed` is the shared metrics read, keyed by member name;
@@ -75,14 +90,22 @@ public final class FleetPlanner: @unchecked Sendable {
         var outcomes = [LiveIntervalOutcome](repeating: .invalidMetrics, count: members.count)
         var deciding: [(index: Int, decision: ScalingDecision, shortfall: Double)] = []
         var pinnedGPUs = 0
-        // Connector calls are I/O: they run `connectorConcurrency` at a time; decisions run in order.
+        // Connector calls are I/O, batched (or bounded) by the fleet connector; decisions run in order.
         let members = self.members
         let planned = members.map { m in only.map { $0.contains(m.name) } ?? true }
-        let counts: [Result<WorkerCounts, Error>] = observed == nil ? [] : await Self.concurrently(
-            members.count, width: connectorConcurrency) { i in
-            guard planned[i] else { return .failure(NotOwned()) }
-            do { return .success(try await members[i].connector.currentWorkerCounts()) } catch { return .failure(error) }
+        var phases = IntervalResult.Phases()
+        var mark = Self.nowSeconds()
+        func lap() -> Double {
+            let now = Self.nowSeconds()
+            defer { mark = now }
+            return now - mark
         }
+        var counts = [Result<WorkerCounts, Error>](repeating: .failure(NotOwned()), count: observed == nil ? 0 : members.count)
+        if observed != nil {
+            let read = members.indices.filter { planned[$0] }
+            for (i, r) in zip(read, await connector.currentWorkerCounts(of: read.map { members[$0].name })) { counts[i] = r }
+        }
+        phases.counts = lap()
         for (i, m) in members.enumerated() {
             let settings = m.engine.settings
             guard planned[i] else {
@@ -121,7 +144,10 @@ public final class FleetPlanner: @unchecked Sendable {
             m.state.record(predicted: predicted, decision: decision)
             deciding.append((i, decision, FleetMember.shortfall(o, settings: settings)))
         }
-        guard !deciding.isEmpty else { return IntervalResult(outcomes: outcomes, budget: nil) }
+        guard !deciding.isEmpty else {
+            phases.decide = lap()
+            return IntervalResult(outcomes: outcomes, budget: nil, phaseSeconds: phases)
+        }
 
         let demands = deciding.map { entry -> FleetDemand in
             let s = members[entry.index].engine.settings
@@ -149,40 +175,43 @@ public final class FleetPlanner: @unchecked Sendable {
             members[entry.index].state.decision = decision
             granted.append(decision)
         }
-        let noOperation = self.noOperation
         let decisions = granted
-        let decidedIndices = deciding.map(\.index)
-        let failures: [String?] = noOperation ? Array(repeating: nil, count: decisions.count) : await Self.concurrently(
-            decisions.count, width: connectorConcurrency) { k in
-            let m = members[decidedIndices[k]]
-            do {
-                try await m.connector.setComponentReplicas(decisions[k].targets(mode: m.engine.settings.mode), blocking: false)
-                return nil
-            } catch {
-                return "\(error)"
-            }
+        phases.decide = lap()
+        let requests = zip(deciding, decisions).map { entry, decision in
+            let m = members[entry.index]
+            return FleetScalingRequest(deployment: m.name, targets: decision.targets(mode: m.engine.settings.mode))
         }
+        let failures: [Error?] = noOperation ? Array(repeating: nil, count: decisions.count)
+            : await connector.setComponentReplicas(requests)
+        phases.apply = lap()
         for (k, entry) in deciding.enumerated() {
             let m = members[entry.index]
             let decision = decisions[k]
-            let applied = !noOperation && failures[k] == nil
+            let failure: Error? = k < failures.count ? failures[k] : NoAnswer()
+            let applied = !noOperation && failure == nil
             m.decisions += 1
             if applied { m.appliedDecisions += 1 }
             outcomes[entry.index] = .decided(decision, applied: applied)
             var meta: Logger.Metadata = ["deployment": "\(m.name)", "num_p": "\(decision.prefill)",
                                          "num_d": "\(decision.decode)", "requested_p": "\(entry.decision.prefill)",
                                          "requested_d": "\(entry.decision.decode)", "applied": "\(applied)"]
-            if let failure = failures[k] {
+            if let failure {
                 meta["error"] = "\(failure)"
                 logger.warning("decision not applied: connector failed", metadata: meta)
             } else {
                 logger.info("decision", metadata: meta)
             }
         }
-        return IntervalResult(outcomes: outcomes, budget: budget)
+        return IntervalResult(outcomes: outcomes, budget: budget, phaseSeconds: phases)
     }
 
+    static func nowSeconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
     struct NotOwned: Error {}
+
+    struct NoAnswer: Error, CustomStringConvertible {
+        var description: String { "the fleet connector gave no answer for this deployment" }
+    }
 
     /// bound · owned / total, rounded down (or up); -1 (no bound) stays -1.
     static func share(owned: Int, of total: Int) -> (Int, Bool) -> Int {
@@ -195,7 +224,7 @@ public final class FleetPlanner: @unchecked Sendable {
     }
 
     /// `body(0..<count)` with at most `width` running at once; results in index order.
-    static func concurrently<T: Sendable>(_ count: Int, width: Int,
+    public static func concurrently<T: Sendable>(_ count: Int, width: Int,
                                           _ body: @escaping @Sendable (Int) async -> T) async -> [T] {
         guard count > 0 else { return [] }
         return await withTaskGroup(of: (Int, T).self) { group in
@@ -265,7 +294,9 @@ public final class FleetPlanner: @unchecked Sendable {
             }
             let result = await step(observed: observed, only: only)
             if let b = result.budget {
+                let p = result.phaseSeconds
                 logger.info("fleet interval", metadata: ["interval": "\(k)", "total_gpus": "\(b.totalGPUs)",
+                                                         "counts_s": "\(p.counts)", "decide_s": "\(p.decide)", "apply_s": "\(p.apply)",
                                                          "decided": "\(result.outcomes.filter { if case .decided = $0 { return true } else { return false } }.count)"])
             }
         }

@@ -26,6 +26,8 @@ public enum EtcdCompare: Sendable, Equatable {
 public enum EtcdOperation: Sendable, Equatable {
     case put(key: String, value: String, lease: Int64 = 0)
     case get(key: String)
+    /// Every key starting with `prefix` (its results come back like `get`'s).
+    case getPrefix(String)
     case delete(key: String)
 
     var putBody: [String: Any] {
@@ -39,6 +41,9 @@ public enum EtcdOperation: Sendable, Equatable {
         switch self {
         case .put: return ["request_put": putBody]
         case let .get(key): return ["request_range": ["key": EtcdJSON.encodeBase64(key)]]
+        case let .getPrefix(prefix):
+            return ["request_range": ["key": EtcdJSON.encodeBase64(prefix),
+                                      "range_end": EtcdJSON.encodeBase64(bytes: EtcdJSON.prefixRangeEnd(prefix))]]
         case let .delete(key): return ["request_delete_range": ["key": EtcdJSON.encodeBase64(key)]]
         }
     }

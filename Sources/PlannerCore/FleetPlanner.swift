@@ -24,6 +24,11 @@ public final class FleetMember: @unchecked Sendable {
         self.state = PlannerState(workers: initialWorkers, settings: engine.settings)
     }
 
+    /// Sets the workers the member starts from (before its first interval).
+    public func start(with workers: WorkerCounts) {
+        state = PlannerState(workers: workers, settings: engine.settings)
+    }
+
     /// How far the last interval missed the SLA: max(0, ttft/sla − 1, itl/sla − 1).
     public static func shortfall(_ observed: ObservedMetrics, settings: PlannerSettings) -> Double {
         func miss(_ value: Double?, _ sla: Double) -> Double {

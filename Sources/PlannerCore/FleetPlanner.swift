@@ -91,7 +91,11 @@ public final class FleetPlanner: @unchecked Sendable {
     /// replicas (outcome `.unavailable`), and the budget bounds shrink to this
     /// replica's share, bound × owned / all (floor for the maximum, ceiling for
     /// the minimum), so replicas together stay within the fleet's maximum.
-    public func step(observed: [String: ObservedMetrics]?, only: Set<String>? = nil) async -> IntervalResult {
+    ///
+    /// `counts` are the worker counts read beforehand by `readCounts(only:)` (so the read can
+    /// overlap the metrics read, as `run` does); nil reads them here.
+    public func step(observed: [String: ObservedMetrics]?, only: Set<String>? = nil,
+                     counts preRead: WorkerCountsRead? = nil) async -> IntervalResult {
         var outcomes = [LiveIntervalOutcome](repeating: .invalidMetrics, count: members.count)
         var deciding: [(index: Int, decision: ScalingDecision, shortfall: Double)] = []
         var pinnedGPUs = 0
@@ -105,12 +109,14 @@ public final class FleetPlanner: @unchecked Sendable {
             defer { mark = now }
             return now - mark
         }
-        var counts = [Result<WorkerCounts, Error>](repeating: .failure(NotOwned()), count: observed == nil ? 0 : members.count)
+        var counts: [Result<WorkerCounts, Error>] = []
         if observed != nil {
-            let read = members.indices.filter { planned[$0] }
-            for (i, r) in zip(read, await connector.currentWorkerCounts(of: read.map { members[$0].name })) { counts[i] = r }
+            let read: WorkerCountsRead
+            if let preRead { read = preRead } else { read = await readCounts(only: only) }
+            counts = read.counts
+            phases.counts = read.seconds
         }
-        phases.counts = lap()
+        _ = lap()
         for (i, m) in members.enumerated() {
             let settings = m.engine.settings
             guard planned[i] else {
@@ -214,6 +220,22 @@ public final class FleetPlanner: @unchecked Sendable {
 
     struct NotOwned: Error {}
 
+    /// Every member's worker counts (members not planned here: a failure), and the read's wall time.
+    public struct WorkerCountsRead: Sendable {
+        public var counts: [Result<WorkerCounts, Error>]
+        public var seconds: Double
+    }
+
+    /// Reads the worker counts of the members `only` names (all when nil) through the fleet connector.
+    public func readCounts(only: Set<String>?) async -> WorkerCountsRead {
+        let start = Self.nowSeconds()
+        let members = self.members
+        var counts = [Result<WorkerCounts, Error>](repeating: .failure(NotOwned()), count: members.count)
+        let read = members.indices.filter { i in only.map { $0.contains(members[i].name) } ?? true }
+        for (i, r) in zip(read, await connector.currentWorkerCounts(of: read.map { members[$0].name })) { counts[i] = r }
+        return WorkerCountsRead(counts: counts, seconds: Self.nowSeconds() - start)
+    }
+
     struct NoAnswer: Error, CustomStringConvertible {
         var description: String { "the fleet connector gave no answer for this deployment" }
     }
@@ -291,13 +313,16 @@ public final class FleetPlanner: @unchecked Sendable {
                     continue
                 }
             }
+            // The etcd read and the metrics read are independent: they overlap.
+            let shard = only
+            async let counts = readCounts(only: shard)
             var observed: [String: ObservedMetrics]?
             do {
                 observed = try await observe(intervalSeconds)
             } catch {
                 logger.warning("interval skipped for every deployment", metadata: ["reason": "cannot read metrics: \(error)"])
             }
-            let result = await step(observed: observed, only: only)
+            let result = await step(observed: observed, only: only, counts: await counts)
             if let b = result.budget {
                 let p = result.phaseSeconds
                 logger.info("fleet interval", metadata: ["interval": "\(k)", "total_gpus": "\(b.totalGPUs)",

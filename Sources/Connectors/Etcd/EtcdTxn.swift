@@ -1,3 +1,4 @@
+import Foundation
 /// A comparison of an etcd transaction.
 public enum EtcdCompare: Sendable, Equatable {
     /// `create_revision(key) == revision`; 0 means "the key does not exist".
@@ -55,4 +56,72 @@ public struct EtcdTxnResult: Sendable, Equatable {
     public var succeeded: Bool
     public var revision: Int64
     public var ranges: [[EtcdKeyValue]]
+}
+
+extension EtcdTxnResult {
+    static let scannedKey = "planner.scanned-txn"
+
+    /// Reads a successful transaction answer with `JSONScanner` (a fleet's reads return
+    /// tens of thousands of keys); nil for anything else (an error envelope, odd syntax),
+    /// which the generic reading then handles.
+    static func scan(_ data: Data) -> [String: Any]? {
+        var succeeded = false, revision: Int64 = 0, ranges: [[EtcdKeyValue]] = [], error = false
+        do {
+            try JSONScanner.read(data) { s in
+                try s.object { s, key in
+                    switch key {
+                    case "header": revision = try scanRevision(&s)
+                    case "succeeded": succeeded = try s.literal() == "true"
+                    case "responses":
+                        try s.array { s in
+                            try s.object { s, key in
+                                guard key == "response_range" else { return try s.skip() }
+                                var kvs: [EtcdKeyValue] = []
+                                try s.object { s, key in
+                                    guard key == "kvs" else { return try s.skip() }
+                                    try s.array { s in if let kv = try scanKeyValue(&s) { kvs.append(kv) } }
+                                }
+                                ranges.append(kvs)
+                            }
+                        }
+                    case "error", "code", "message":
+                        error = true
+                        try s.skip()
+                    default: try s.skip()
+                    }
+                }
+            }
+        } catch {
+            return nil
+        }
+        if error { return nil }
+        return [scannedKey: EtcdTxnResult(succeeded: succeeded, revision: revision, ranges: ranges)]
+    }
+
+    private static func scanRevision(_ s: inout JSONScanner) throws -> Int64 {
+        var revision: Int64 = 0
+        try s.object { s, key in
+            if key == "revision" { revision = EtcdJSON.int64(try s.text()) ?? 0 } else { try s.skip() }
+        }
+        return revision
+    }
+
+    /// One key as `EtcdKeyValue(json:)` reads it: nil without a readable key.
+    private static func scanKeyValue(_ s: inout JSONScanner) throws -> EtcdKeyValue? {
+        var kv = EtcdKeyValue(key: "", value: "")
+        var hasKey = false
+        try s.object { s, field in
+            switch field {
+            case "key":
+                if let k = EtcdJSON.decodeBase64(try s.stringIfAny()) { kv.key = k; hasKey = true }
+            case "value": kv.value = EtcdJSON.decodeBase64(try s.stringIfAny()) ?? ""
+            case "create_revision": kv.createRevision = EtcdJSON.int64(try s.text()) ?? 0
+            case "mod_revision": kv.modRevision = EtcdJSON.int64(try s.text()) ?? 0
+            case "version": kv.version = EtcdJSON.int64(try s.text()) ?? 0
+            case "lease": kv.lease = EtcdJSON.int64(try s.text()) ?? 0
+            default: try s.skip()
+            }
+        }
+        return hasKey ? kv : nil
+    }
 }

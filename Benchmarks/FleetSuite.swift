@@ -122,7 +122,7 @@ enum FleetSuite {
             print("\(kind.rawValue): etcd \(batched == nil ? "per deployment (64 in flight)" : "batched (FleetVirtualConnector)"), resident memory per deployment \(String(format: "%.1f", perDeployment / 1024)) KiB")
             for interval in 1...4 {
                 // As `FleetPlanner.run`: the etcd read of the counts overlaps the metrics read.
-                let cpu0 = LiveSuite.cpuSeconds()
+                let cpu0 = LiveSuite.cpuSeconds(), prometheusCPU0 = prometheus.cpuSeconds, etcdCPU0 = etcdPeer.cpuSeconds
                 let wall0 = DispatchTime.now().uptimeNanoseconds
                 async let counts = fleet.readCounts(only: nil)
                 let observed = try await reader.observe(keys, intervalSeconds: windowSeconds)
@@ -130,6 +130,8 @@ enum FleetSuite {
                 let result = await fleet.step(observed: Dictionary(uniqueKeysWithValues: observed.map { ($0.key.namespace, $0.value) }),
                                               counts: await counts)
                 let cpu = LiveSuite.cpuSeconds() - cpu0
+                let prometheusCPU = prometheus.cpuSeconds - prometheusCPU0, etcdCPU = etcdPeer.cpuSeconds - etcdCPU0
+                let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first.map(String.init) ?? "?"
                 let wall2 = DispatchTime.now().uptimeNanoseconds
                 let decided = result.outcomes.filter { if case .decided = $0 { return true } else { return false } }.count
                 let p = result.phaseSeconds
@@ -139,6 +141,9 @@ enum FleetSuite {
                              BenchContext.format(Double(wall2 - wall0) / 1e9),
                              (wall2 - wall0) <= 1_000_000_000 ? "met" : "MISSED",
                              BenchContext.format(cpu / Double(max(1, decided))), result.budget?.totalGPUs ?? 0))
+                print(String(format: "    CPU during the interval: planner %@, Prometheus %@, etcd %@ (sum %@; machine load average %@ on %d cores)",
+                             BenchContext.format(cpu), BenchContext.format(prometheusCPU), BenchContext.format(etcdCPU),
+                             BenchContext.format(cpu + prometheusCPU + etcdCPU), load, ProcessInfo.processInfo.activeProcessorCount))
             }
         }
         await server.stop()

@@ -5,8 +5,14 @@ import PlannerCore
 /// The virtual connector of a whole fleet in a few etcd transactions per interval instead
 /// of one or two round trips per deployment (docs/fleet.md).
 ///
-/// * Reading: one read-only transaction per `EtcdLimits.maxTxnOps` namespaces, each
-///   operation a prefix range over `v1/{namespace}/planner/`, so unrelated keys are never read.
+/// * Reading: the first read of a namespace (and every `fullReadEvery`-th read) is a full
+///   one, one read-only transaction per `maxTxnOps` namespaces, each operation a prefix range
+///   over `v1/{namespace}/planner/`. The reads in between ask etcd only for what changed: one
+///   range over the span of every managed namespace's keys with `min_mod_revision` just above
+///   the revision already known (the environment's acknowledgements, other planners' and our
+///   own decisions), so an interval costs etcd little when little changed. A key *deleted*
+///   meanwhile is seen at the next full read (a deleted `decision_id` fails the write guard
+///   at once, which re-reads that namespace).
 /// * Writing: one transaction per `maxTxnOps / 3` decisions (three puts each, as the
 ///   one-deployment coordinator writes them: same keys, same decimal values), guarded by
 ///   every decision's `decision_id` mod revision. When a guard fails, the failure branch
@@ -29,27 +35,42 @@ public final class FleetVirtualConnector: FleetConnector, @unchecked Sendable {
     public let concurrency: Int
     let logger: Logger
 
+    /// Reads between two full reads of every namespace.
+    public let fullReadEvery: Int
+
     private struct State {
         var keys: VirtualConnectorKeys
         var snapshot: VirtualConnectorSnapshot?
+        /// The namespace's keys as last read (the snapshot is parsed from them).
+        var kvs: [EtcdKeyValue] = []
         var skippingSince: ContinuousClock.Instant?
     }
 
     private let lock = NSLock()
     private var states: [String: State] = [:]
+    /// Every namespace with a snapshot is known up to this store revision (0: none read yet).
+    private var knownRevision: Int64 = 0
+    private var readsSinceFull = 0
+    /// [smallest prefix, end of the largest prefix): every managed namespace's keys.
+    private let spanStart: String
+    private let spanEnd: [UInt8]
 
     /// Every namespace's keys are checked here (a namespace with `/` is refused, naming it).
     public init(client: EtcdClient, namespaces: [String], timing: VirtualConnectorTiming = .init(),
-                maxTxnOps: Int = 128, concurrency: Int = 8,
+                maxTxnOps: Int = 128, concurrency: Int = 8, fullReadEvery: Int = 10,
                 logger: Logger = Logger(label: "planner.virtual-connector.fleet")) throws {
         self.client = client
         self.timing = timing
         self.maxTxnOps = max(3, maxTxnOps)
         self.concurrency = max(1, concurrency)
         self.logger = logger
+        self.fullReadEvery = max(1, fullReadEvery)
         for name in namespaces {
             states[name] = State(keys: try VirtualConnectorKeys(namespace: name))
         }
+        let prefixes = states.values.map(\.keys.prefix)
+        spanStart = prefixes.min() ?? "v1/"
+        spanEnd = EtcdJSON.prefixRangeEnd(prefixes.max() ?? "v1/")
     }
 
     struct UnknownNamespace: Error, CustomStringConvertible {
@@ -69,6 +90,67 @@ public final class FleetVirtualConnector: FleetConnector, @unchecked Sendable {
     /// Reads the namespaces' keys, `maxTxnOps` prefixes per read-only transaction, and
     /// remembers them; per namespace, the state or why it could not be read.
     func readSnapshots(_ names: [String]) async -> [Result<VirtualConnectorSnapshot, Error>] {
+        let (full, known) = lock.withLock { () -> (Bool, Int64) in
+            readsSinceFull += 1
+            if readsSinceFull >= fullReadEvery || knownRevision == 0 {
+                readsSinceFull = 0
+                // Reading every namespace afresh: the known revision becomes that of this read.
+                if Set(names).isSuperset(of: states.keys) { knownRevision = 0 }
+                return (true, 0)
+            }
+            return (false, knownRevision)
+        }
+        // Changes first, then the namespaces never read: those are read at a later revision
+        // than the changes, so the next read of changes misses nothing of theirs.
+        var changes: Error?
+        if !full {
+            do { try await readChanges(after: known) } catch { changes = error }
+        }
+        let unread = full ? names : names.filter { n in lock.withLock { states[n]?.snapshot == nil } }
+        var byName: [String: Result<VirtualConnectorSnapshot, Error>] = [:]
+        for (n, r) in zip(unread, await readFully(unread)) { byName[n] = r }
+        return lock.withLock {
+            names.map { n in
+                if let r = byName[n] { return r }
+                if let changes { return .failure(changes) }
+                guard let snapshot = states[n]?.snapshot else { return .failure(UnknownNamespace(namespace: n)) }
+                return .success(snapshot)
+            }
+        }
+    }
+
+    /// One range over every managed namespace's keys, only those changed after `known`;
+    /// applied to every namespace already read.
+    private func readChanges(after known: Int64) async throws {
+        let (plus, overflow) = known.addingReportingOverflow(1)
+        let result = try await client.range(key: spanStart, rangeEndBytes: spanEnd, minModRevision: overflow ? known : plus)
+        lock.withLock {
+            var touched = Set<String>()
+            for kv in result.kvs {
+                guard let ns = Self.namespace(ofKey: kv.key), var state = states[ns], state.snapshot != nil else { continue }
+                if let i = state.kvs.firstIndex(where: { $0.key == kv.key }) { state.kvs[i] = kv } else { state.kvs.append(kv) }
+                states[ns] = state
+                touched.insert(ns)
+            }
+            for ns in touched {
+                guard let state = states[ns] else { continue }
+                states[ns]?.snapshot = VirtualConnectorSnapshot(keys: state.keys, kvs: state.kvs, logger: logger)
+            }
+            knownRevision = max(knownRevision, result.revision)
+        }
+    }
+
+    /// `v1/{namespace}/planner/…` → namespace.
+    static func namespace(ofKey key: String) -> String? {
+        guard key.hasPrefix("v1/") else { return nil }
+        let rest = key.dropFirst(3)
+        guard let slash = rest.firstIndex(of: "/"), rest[slash...].hasPrefix("/planner/") else { return nil }
+        return String(rest[..<slash])
+    }
+
+    /// Full reads, `maxTxnOps` namespaces per read-only transaction.
+    private func readFully(_ names: [String]) async -> [Result<VirtualConnectorSnapshot, Error>] {
+        guard !names.isEmpty else { return [] }
         let chunks = stride(from: 0, to: names.count, by: maxTxnOps).map { Array(names[$0..<min($0 + maxTxnOps, names.count)]) }
         let answers = await FleetPlanner.concurrently(chunks.count, width: concurrency) { c in
             await self.readChunk(chunks[c])
@@ -94,10 +176,15 @@ public final class FleetVirtualConnector: FleetConnector, @unchecked Sendable {
                 for ((i, k), kvs) in zip(known, result.ranges) {
                     let snapshot = VirtualConnectorSnapshot(keys: k, kvs: kvs, logger: logger)
                     states[k.namespace]?.snapshot = snapshot
+                    states[k.namespace]?.kvs = kvs
                     out[i] = .success(snapshot)
                 }
+                // Incremental reads resume from the oldest full read, so nothing in between is missed.
+                knownRevision = knownRevision == 0 ? result.revision : min(knownRevision, result.revision)
             }
         } catch {
+            // Read afresh next time: changes read meanwhile do not apply to a namespace without a snapshot.
+            lock.withLock { for (_, k) in known { states[k.namespace]?.snapshot = nil } }
             for (i, _) in known { out[i] = .failure(error) }
         }
         return out
@@ -191,7 +278,10 @@ public final class FleetVirtualConnector: FleetConnector, @unchecked Sendable {
             for (k, p) in pending.enumerated() {
                 let snapshot = snapshots[k]
                 guard moved[k] else { next.append(p); continue }
-                lock.withLock { states[p.keys.namespace]?.snapshot = snapshot }
+                lock.withLock {
+                    states[p.keys.namespace]?.snapshot = snapshot
+                    if let fresh { states[p.keys.namespace]?.kvs = fresh[k] }
+                }
                 guard p.attempt < 2, snapshot != nil else {
                     out.append((p.index, VirtualConnectorError.conflictingWriter(namespace: p.keys.namespace)))
                     continue

@@ -79,4 +79,40 @@ final class FleetVirtualConnectorTests: XCTestCase {
         let counts = await fleet.currentWorkerCounts(of: ["fb"])
         XCTAssertEqual(try counts[0].get(), WorkerCounts(prefill: 1, decode: 2))
     }
+
+    func testReadsBetweenFullReadsSeeEveryChangeAndFullReadsSeeDeletions() async throws {
+        let names = ["ia", "ib", "ic"]
+        let fleet = try FleetVirtualConnector(client: client, namespaces: names, fullReadEvery: 4)
+        try await client.put("v1/ia/planner/num_prefill_workers", "2")
+        let first = await fleet.currentWorkerCounts(of: names) // full
+        XCTAssertEqual(try first[0].get(), WorkerCounts(prefill: 2, decode: 0))
+        // Changed by somebody else between reads: seen by the next (incremental) read.
+        try await client.put("v1/ib/planner/num_decode_workers", "7")
+        try await client.put("v1/ia/planner/num_prefill_workers", "3")
+        try await client.put("v1/ib-other/planner/num_decode_workers", "9") // not managed here
+        let second = await fleet.currentWorkerCounts(of: names)
+        XCTAssertEqual(try second.map { try $0.get() }, [WorkerCounts(prefill: 3, decode: 0), WorkerCounts(prefill: 0, decode: 7),
+                                                         WorkerCounts(prefill: 0, decode: 0)])
+        // Our own decision, then an acknowledgement and a decision by another planner.
+        let errors = await fleet.setComponentReplicas([FleetScalingRequest(deployment: "ic", targets: targets(1, 1))])
+        XCTAssertNil(errors[0])
+        try await client.put("v1/ic/planner/scaled_decision_id", "0")
+        let other = try VirtualConnector(client: client, namespace: "ic")
+        try await other.setComponentReplicas(targets(5, 5), blocking: false)
+        let third = await fleet.currentWorkerCounts(of: ["ic"])
+        XCTAssertEqual(try third[0].get(), WorkerCounts(prefill: 5, decode: 5))
+        // A deletion is not a change a range reports: seen at the next full read (the 5th: 1, 5, 9, …).
+        try await client.delete("v1/ia/planner/num_prefill_workers")
+        let fourth = await fleet.currentWorkerCounts(of: ["ia"])
+        XCTAssertEqual(try fourth[0].get(), WorkerCounts(prefill: 3, decode: 0), "4th read: changes only")
+        let fifth = await fleet.currentWorkerCounts(of: ["ia"])
+        XCTAssertEqual(try fifth[0].get(), WorkerCounts(prefill: 0, decode: 0), "5th read is a full one")
+        // The next decision of ic follows the other planner's id 1 once acknowledged.
+        try await client.put("v1/ic/planner/scaled_decision_id", "1")
+        _ = await fleet.currentWorkerCounts(of: ["ic"])
+        let next = await fleet.setComponentReplicas([FleetScalingRequest(deployment: "ic", targets: targets(2, 2))])
+        XCTAssertNil(next[0])
+        let ic = try await keys("ic")
+        XCTAssertEqual(ic["decision_id"], "2")
+    }
 }

@@ -88,10 +88,15 @@ public final class EtcdClient: @unchecked Sendable {
         try await range(key: prefix, rangeEndBytes: EtcdJSON.prefixRangeEnd(prefix))
     }
 
-    func range(key: String, rangeEndBytes: [UInt8]? = nil) async throws -> EtcdRangeResult {
+    /// The keys in [`key`, `rangeEndBytes`) last modified at `minModRevision` or later (every
+    /// key when 0): what changed since a read at revision `minModRevision - 1`. (A key deleted
+    /// since then is not reported.)
+    func range(key: String, rangeEndBytes: [UInt8]? = nil, minModRevision: Int64 = 0) async throws -> EtcdRangeResult {
         var body: [String: Any] = ["key": EtcdJSON.encodeBase64(key)]
         if let end = rangeEndBytes { body["range_end"] = EtcdJSON.encodeBase64(bytes: end) }
-        let object = try await call("range \(key)", path: "/kv/range", body: body)
+        if minModRevision > 0 { body["min_mod_revision"] = String(minModRevision) }
+        let object = try await call("range \(key)", path: "/kv/range", body: body, fast: EtcdRangeResult.scan)
+        if let scanned = object[EtcdRangeResult.scannedKey] as? EtcdRangeResult { return scanned }
         let kvs = (object["kvs"] as? [Any] ?? []).compactMap(EtcdKeyValue.init(json:))
         return EtcdRangeResult(revision: EtcdJSON.revision(ofHeader: object), kvs: kvs)
     }

@@ -98,7 +98,7 @@ extension EtcdTxnResult {
         return [scannedKey: EtcdTxnResult(succeeded: succeeded, revision: revision, ranges: ranges)]
     }
 
-    private static func scanRevision(_ s: inout JSONScanner) throws -> Int64 {
+    static func scanRevision(_ s: inout JSONScanner) throws -> Int64 {
         var revision: Int64 = 0
         try s.object { s, key in
             if key == "revision" { revision = EtcdJSON.int64(try s.text()) ?? 0 } else { try s.skip() }
@@ -107,7 +107,7 @@ extension EtcdTxnResult {
     }
 
     /// One key as `EtcdKeyValue(json:)` reads it: nil without a readable key.
-    private static func scanKeyValue(_ s: inout JSONScanner) throws -> EtcdKeyValue? {
+    static func scanKeyValue(_ s: inout JSONScanner) throws -> EtcdKeyValue? {
         var kv = EtcdKeyValue(key: "", value: "")
         var hasKey = false
         try s.object { s, field in
@@ -123,5 +123,31 @@ extension EtcdTxnResult {
             }
         }
         return hasKey ? kv : nil
+    }
+}
+
+extension EtcdRangeResult {
+    static let scannedKey = "planner.scanned-range"
+
+    /// `EtcdTxnResult.scan` for a range answer.
+    static func scan(_ data: Data) -> [String: Any]? {
+        var result = EtcdRangeResult(revision: 0, kvs: []), error = false
+        do {
+            try JSONScanner.read(data) { s in
+                try s.object { s, key in
+                    switch key {
+                    case "header": result.revision = try EtcdTxnResult.scanRevision(&s)
+                    case "kvs": try s.array { s in if let kv = try EtcdTxnResult.scanKeyValue(&s) { result.kvs.append(kv) } }
+                    case "error", "code", "message":
+                        error = true
+                        try s.skip()
+                    default: try s.skip()
+                    }
+                }
+            }
+        } catch {
+            return nil
+        }
+        return error ? nil : [scannedKey: result]
     }
 }

@@ -94,6 +94,12 @@ enum FleetSuite {
             try await Task.sleep(nanoseconds: 500_000_000)
         }
         print("fleet of \(n) deployments: Prometheus \(prometheus.url) scraping \(16 * n) series every \(scrapeSeconds) s, etcd \(etcdPeer.url)")
+        // What Prometheus spends without any query (scraping and storing 16·N series every 5 s):
+        // the rest of its CPU in an interval is the planner's six queries.
+        let idle0 = prometheus.cpuSeconds
+        try await Task.sleep(nanoseconds: 10_000_000_000)
+        print(String(format: "Prometheus CPU without queries: %@ per second (scraping %d series every %d s)",
+                     BenchContext.format((prometheus.cpuSeconds - idle0) / 10), 16 * n, scrapeSeconds))
         let etcd = EtcdClient(endpoints: try EtcdEndpoints([etcdPeer.url]), logger: quiet)
         let reader = try PrometheusFleetReader(endpoint: prometheus.url, timeoutSeconds: 30)
         let keys = (0..<n).map { FleetMetricsKey(namespace: namespace($0), model: model) }

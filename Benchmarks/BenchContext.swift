@@ -13,6 +13,9 @@ struct BenchContext {
     var quick = false
     /// Deployments of the `fleet` suite (`--deployments N`).
     var deployments = 10_000
+    /// How the `fleet` suite talks to etcd (`--fleet-etcd batched|per-deployment`): one
+    /// `FleetVirtualConnector` for all, or one `VirtualConnector` call per deployment.
+    var fleetEtcd = "batched"
     /// Where generated inputs go.
     var scratchDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("planner-bench").path
 
@@ -25,6 +28,7 @@ struct BenchContext {
             case "--reference" where i + 1 < arguments.count: reference = arguments[i + 1]; i += 1
             case "--dynamo-python" where i + 1 < arguments.count: dynamoPython = arguments[i + 1]; i += 1
             case "--quick": quick = true
+            case "--fleet-etcd" where i + 1 < arguments.count: fleetEtcd = arguments[i + 1]; i += 1
             case "--deployments" where i + 1 < arguments.count: deployments = max(1, Int(arguments[i + 1]) ?? deployments); i += 1
             default: suites.append(a)
             }

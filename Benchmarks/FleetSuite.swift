@@ -94,6 +94,12 @@ enum FleetSuite {
             try await Task.sleep(nanoseconds: 500_000_000)
         }
         print("fleet of \(n) deployments: Prometheus \(prometheus.url) scraping \(16 * n) series every \(scrapeSeconds) s, etcd \(etcdPeer.url)")
+        // What Prometheus spends without any query (scraping and storing 16·N series every 5 s):
+        // the rest of its CPU in an interval is the planner's six queries.
+        let idle0 = prometheus.cpuSeconds
+        try await Task.sleep(nanoseconds: 10_000_000_000)
+        print(String(format: "Prometheus CPU without queries: %@ per second (scraping %d series every %d s)",
+                     BenchContext.format((prometheus.cpuSeconds - idle0) / 10), 16 * n, scrapeSeconds))
         let etcd = EtcdClient(endpoints: try EtcdEndpoints([etcdPeer.url]), logger: quiet)
         let reader = try PrometheusFleetReader(endpoint: prometheus.url, timeoutSeconds: 30)
         let keys = (0..<n).map { FleetMetricsKey(namespace: namespace($0), model: model) }
@@ -114,23 +120,36 @@ enum FleetSuite {
                                                      logger: quiet)
                 members.append(FleetMember(name: namespace(i), engine: engine, connector: connector))
             }
+            let batched: FleetVirtualConnector? = context.fleetEtcd == "per-deployment" ? nil : try FleetVirtualConnector(
+                client: etcd, namespaces: members.map(\.name),
+                timing: VirtualConnectorTiming(maxWaitSeconds: 0, checkIntervalSeconds: 0.01), logger: quiet)
             let perDeployment = (residentBytes() - rss0) / Double(n)
-            let fleet = FleetPlanner(members: members, maxTotalGPUs: 3 * n, minTotalGPUs: -1, logger: quiet)
-            print("\(kind.rawValue): resident memory per deployment \(String(format: "%.1f", perDeployment / 1024)) KiB")
+            let fleet = FleetPlanner(members: members, maxTotalGPUs: 3 * n, minTotalGPUs: -1, connector: batched, logger: quiet)
+            print("\(kind.rawValue): etcd \(batched == nil ? "per deployment (64 in flight)" : "batched (FleetVirtualConnector)"), resident memory per deployment \(String(format: "%.1f", perDeployment / 1024)) KiB")
             for interval in 1...4 {
+                // As `FleetPlanner.run`: the etcd read of the counts overlaps the metrics read.
+                let cpu0 = LiveSuite.cpuSeconds(), prometheusCPU0 = prometheus.cpuSeconds, etcdCPU0 = etcdPeer.cpuSeconds
                 let wall0 = DispatchTime.now().uptimeNanoseconds
+                async let counts = fleet.readCounts(only: nil)
                 let observed = try await reader.observe(keys, intervalSeconds: windowSeconds)
                 let wall1 = DispatchTime.now().uptimeNanoseconds
-                let cpu0 = LiveSuite.cpuSeconds()
-                let result = await fleet.step(observed: Dictionary(uniqueKeysWithValues: observed.map { ($0.key.namespace, $0.value) }))
+                let result = await fleet.step(observed: Dictionary(uniqueKeysWithValues: observed.map { ($0.key.namespace, $0.value) }),
+                                              counts: await counts)
                 let cpu = LiveSuite.cpuSeconds() - cpu0
+                let prometheusCPU = prometheus.cpuSeconds - prometheusCPU0, etcdCPU = etcdPeer.cpuSeconds - etcdCPU0
+                let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first.map(String.init) ?? "?"
                 let wall2 = DispatchTime.now().uptimeNanoseconds
                 let decided = result.outcomes.filter { if case .decided = $0 { return true } else { return false } }.count
-                print(String(format: "  interval %d: %d decided; metrics read (6 queries) %@, decisions+budget+etcd %@, all %@ (target ≤ 1 s: %@); CPU per decision %@; budget %d GPUs",
+                let p = result.phaseSeconds
+                print(String(format: "  interval %d: %d decided; metrics read (6 queries) %@ alongside etcd counts read %@, then decide+budget %@, apply %@; all %@ (target ≤ 1 s: %@); CPU per decision (incl. reads) %@; budget %d GPUs",
                              interval, decided, BenchContext.format(Double(wall1 - wall0) / 1e9),
-                             BenchContext.format(Double(wall2 - wall1) / 1e9), BenchContext.format(Double(wall2 - wall0) / 1e9),
+                             BenchContext.format(p.counts), BenchContext.format(p.decide), BenchContext.format(p.apply),
+                             BenchContext.format(Double(wall2 - wall0) / 1e9),
                              (wall2 - wall0) <= 1_000_000_000 ? "met" : "MISSED",
                              BenchContext.format(cpu / Double(max(1, decided))), result.budget?.totalGPUs ?? 0))
+                print(String(format: "    CPU during the interval: planner %@, Prometheus %@, etcd %@ (sum %@; machine load average %@ on %d cores)",
+                             BenchContext.format(cpu), BenchContext.format(prometheusCPU), BenchContext.format(etcdCPU),
+                             BenchContext.format(cpu + prometheusCPU + etcdCPU), load, ProcessInfo.processInfo.activeProcessorCount))
             }
         }
         await server.stop()

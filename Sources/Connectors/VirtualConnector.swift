@@ -57,6 +57,15 @@ public final class VirtualConnector: PlannerConnector, @unchecked Sendable {
     /// `setComponentReplicas` that also says what happened (written, skipped, unchanged, standby).
     @discardableResult
     public func setReplicas(_ targets: [TargetReplica], blocking: Bool) async throws -> ScalingDecisionOutcome {
+        let (prefill, decode) = try Self.counts(of: targets)
+        let outcome = try await coordinator.updateScalingDecision(prefill: prefill, decode: decode)
+        if blocking { try await coordinator.waitForScalingCompletion() }
+        return outcome
+    }
+
+    /// The prefill and decode counts a target list asks for (nil: keep the current one);
+    /// an empty list or a negative count is refused.
+    static func counts(of targets: [TargetReplica]) throws -> (prefill: Int?, decode: Int?) {
         guard !targets.isEmpty else { throw VirtualConnectorError.emptyTargetList }
         var prefill: Int?
         var decode: Int?
@@ -70,9 +79,7 @@ public final class VirtualConnector: PlannerConnector, @unchecked Sendable {
             case .decode: decode = target.replicas
             }
         }
-        let outcome = try await coordinator.updateScalingDecision(prefill: prefill, decode: decode)
-        if blocking { try await coordinator.waitForScalingCompletion() }
-        return outcome
+        return (prefill, decode)
     }
 
     public func currentWorkerCounts() async throws -> WorkerCounts {

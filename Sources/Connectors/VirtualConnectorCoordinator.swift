@@ -28,13 +28,14 @@ public actor VirtualConnectorCoordinator {
     let leaderElection: LeaderElection?
     let logger: Logger
 
-    public private(set) var numPrefillWorkers = 0
-    public private(set) var numDecodeWorkers = 0
-    /// The last decision id in etcd; nil when no decision was ever made.
-    public private(set) var decisionId: Int?
-    private var decisionModRevision: Int64 = 0
+    private var snapshot = VirtualConnectorSnapshot()
     private var loaded = false
     private var skippingSince: ContinuousClock.Instant?
+
+    public var numPrefillWorkers: Int { snapshot.prefill }
+    public var numDecodeWorkers: Int { snapshot.decode }
+    /// The last decision id in etcd; nil when no decision was ever made.
+    public var decisionId: Int? { snapshot.decisionId }
 
     public init(client: EtcdClient, namespace: String, timing: VirtualConnectorTiming = .init(),
                 leaderElection: LeaderElection? = nil,
@@ -54,43 +55,15 @@ public actor VirtualConnectorCoordinator {
     /// Current counts as last read from or written to etcd.
     public func workerCounts() async throws -> (prefill: Int, decode: Int) {
         if !loaded { try await load() }
-        return (numPrefillWorkers, numDecodeWorkers)
+        return (snapshot.prefill, snapshot.decode)
     }
 
     /// Reads every key of the namespace; returns `scaled_decision_id` (-1 when missing/unparsable).
     private func refresh() async throws -> Int {
         let result = try await client.getPrefix(keys.prefix)
-        numPrefillWorkers = parseCount(result[keys.numPrefillWorkers], name: "num_prefill_workers")
-        numDecodeWorkers = parseCount(result[keys.numDecodeWorkers], name: "num_decode_workers")
-        let decision = result[keys.decisionId]
-        decisionModRevision = decision?.modRevision ?? 0
-        if let decision {
-            decisionId = Int(decision.value.trimmingCharacters(in: .whitespaces)).flatMap { $0 >= 0 ? $0 : nil }
-            if decisionId == nil {
-                logger.warning("etcd \(keys.decisionId) holds `\(decision.value)`, not a decision id: treated as unset")
-            }
-        } else {
-            decisionId = nil
-        }
+        snapshot = VirtualConnectorSnapshot(keys: keys, kvs: result.kvs, logger: logger)
         loaded = true
-        guard let scaled = result[keys.scaledDecisionId] else { return -1 }
-        guard let value = Int(scaled.value.trimmingCharacters(in: .whitespaces)) else {
-            logger.warning("etcd \(keys.scaledDecisionId) holds `\(scaled.value)`, not a decision id: treated as unacknowledged")
-            return -1
-        }
-        return value
-    }
-
-    /// A worker count within `PlannerLimits.replicas` (so counts times GPUs cannot overflow);
-    /// anything else is logged and read as 0.
-    private func parseCount(_ kv: EtcdKeyValue?, name: String) -> Int {
-        guard let kv else { return 0 }
-        do {
-            return try PlannerLimits.replicas.parse(kv.value, name: "etcd \(kv.key)")
-        } catch {
-            logger.warning("\(error): treated as 0")
-            return 0
-        }
+        return snapshot.scaledDecisionId
     }
 
     /// Hands a new decision to the environment (docs/behaviour.md §8.1). A nil count keeps the current one.
@@ -122,47 +95,18 @@ public actor VirtualConnectorCoordinator {
 
     /// nil when the guarded write lost a race and should be retried on fresh state.
     private func attemptDecision(_ targets: ((prefill: Int, decode: Int)) -> (Int?, Int?)) async throws -> ScalingDecisionOutcome? {
-        let scaled = try await refresh()
-        let (prefill, decode) = targets((numPrefillWorkers, numDecodeWorkers))
-        let newPrefill = prefill ?? numPrefillWorkers
-        let newDecode = decode ?? numDecodeWorkers
-        if newPrefill == numPrefillWorkers && newDecode == numDecodeWorkers {
-            logger.info("no scaling needed (prefill \(newPrefill), decode \(newDecode))")
-            return .unchanged
+        _ = try await refresh()
+        let (prefill, decode) = targets((snapshot.prefill, snapshot.decode))
+        var fence: [EtcdCompare]? = []
+        if let election = leaderElection { fence = election.fence.map { [$0] } }
+        let step = try snapshot.step(prefill: prefill ?? snapshot.prefill, decode: decode ?? snapshot.decode, keys: keys,
+                                     fence: fence, timing: timing, skippingSince: &skippingSince, logger: logger)
+        guard case let .write(newId, newPrefill, newDecode, compare, success) = step else {
+            if case let .done(outcome) = step { return outcome }
+            return nil
         }
-        var fence: [EtcdCompare] = []
-        if let election = leaderElection {
-            guard let leaderFence = election.fence else {
-                logger.info("standby planner: not the leader, decision prefill \(newPrefill) decode \(newDecode) not written")
-                return .notLeader
-            }
-            fence.append(leaderFence)
-        }
-        if let pending = decisionId, scaled < pending {
-            let now = ContinuousClock.now
-            if let since = skippingSince {
-                let waited = now - since
-                if waited < .nanoseconds(CheckedNumber.nanoseconds(seconds: timing.maxWaitSeconds)) {
-                    logger.info("decision \(pending) not acknowledged yet (scaled_decision_id \(scaled)): skipping new decision")
-                    return .skipped(pendingDecisionId: pending)
-                }
-                logger.warning("decision \(pending) still not acknowledged after \(timing.maxWaitSeconds) s: proceeding anyway")
-            } else {
-                skippingSince = now
-                logger.info("decision \(pending) not acknowledged yet (scaled_decision_id \(scaled)): skipping new decision")
-                return .skipped(pendingDecisionId: pending)
-            }
-        }
-        let (newId, exhausted) = (decisionId ?? -1).addingReportingOverflow(1)
-        if exhausted { throw VirtualConnectorError.decisionIdExhausted(key: keys.decisionId) }
-        let result = try await client.txn(
-            compare: fence + [.modRevision(key: keys.decisionId, equals: decisionModRevision)],
-            success: [
-                .put(key: keys.numPrefillWorkers, value: String(newPrefill)),
-                .put(key: keys.numDecodeWorkers, value: String(newDecode)),
-                .put(key: keys.decisionId, value: String(newId)),
-            ],
-            operation: "write decision \(newId) in \(keys.prefix)")
+        let result = try await client.txn(compare: compare, success: success,
+                                          operation: "write decision \(newId) in \(keys.prefix)")
         guard result.succeeded else {
             if let election = leaderElection, try await !election.holdsKey() {
                 logger.info("lost leadership while writing decision \(newId): not written")
@@ -171,10 +115,7 @@ public actor VirtualConnectorCoordinator {
             logger.info("decision_id changed while writing decision \(newId): re-reading")
             return nil
         }
-        numPrefillWorkers = newPrefill
-        numDecodeWorkers = newDecode
-        decisionId = newId
-        decisionModRevision = result.revision
+        snapshot.wrote(id: newId, prefill: newPrefill, decode: newDecode, revision: result.revision)
         skippingSince = nil
         logger.info("decision \(newId): prefill \(newPrefill), decode \(newDecode)")
         return .written(decisionId: newId)
@@ -187,7 +128,7 @@ public actor VirtualConnectorCoordinator {
     @discardableResult
     public func waitForScalingCompletion() async throws -> Bool {
         if !loaded { try await load() }
-        guard let target = decisionId else { return true }
+        guard let target = snapshot.decisionId else { return true }
         let attempts = CheckedNumber.clampedInt(timing.maxWaitSeconds / timing.checkIntervalSeconds, to: 1...Int.max) ?? 1
         for attempt in 0..<attempts {
             do {

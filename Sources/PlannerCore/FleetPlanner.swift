@@ -24,6 +24,11 @@ public final class FleetMember: @unchecked Sendable {
         self.state = PlannerState(workers: initialWorkers, settings: engine.settings)
     }
 
+    /// Sets the workers the member starts from (before its first interval).
+    public func start(with workers: WorkerCounts) {
+        state = PlannerState(workers: workers, settings: engine.settings)
+    }
+
     /// How far the last interval missed the SLA: max(0, ttft/sla − 1, itl/sla − 1).
     public static func shortfall(_ observed: ObservedMetrics, settings: PlannerSettings) -> Double {
         func miss(_ value: Double?, _ sla: Double) -> Double {
@@ -45,13 +50,19 @@ public final class FleetPlanner: @unchecked Sendable {
     public let maxTotalGPUs: Int
     public let minTotalGPUs: Int
     public let noOperation: Bool
-    /// Connector calls (worker counts, scaling) in flight at once.
+    /// Connector calls (worker counts, scaling) in flight at once, when the members' own
+    /// connectors are used.
     public let connectorConcurrency: Int
+    /// Reads and applies every member's counts: a batched connector when given, else
+    /// `MemberConnectors` over the members' own connectors.
+    public let connector: FleetConnector
     private let logger: Logger
 
     public init(members: [FleetMember], maxTotalGPUs: Int, minTotalGPUs: Int, noOperation: Bool = false,
-                connectorConcurrency: Int = 64, logger: Logger = Logger(label: "planner.fleet")) {
+                connectorConcurrency: Int = 64, connector: FleetConnector? = nil,
+                logger: Logger = Logger(label: "planner.fleet")) {
         self.connectorConcurrency = max(1, connectorConcurrency)
+        self.connector = connector ?? MemberConnectors(members: members, concurrency: connectorConcurrency)
         self.members = members
         self.maxTotalGPUs = maxTotalGPUs
         self.minTotalGPUs = minTotalGPUs
@@ -63,6 +74,15 @@ public final class FleetPlanner: @unchecked Sendable {
     public struct IntervalResult: Sendable {
         public var outcomes: [LiveIntervalOutcome]
         public var budget: FleetBudget.Result?
+        /// Wall seconds of the interval's phases: reading worker counts, deciding (predictors,
+        /// replica maths, budget), applying the decisions.
+        public var phaseSeconds = Phases()
+
+        public struct Phases: Sendable, Equatable {
+            public var counts = 0.0
+            public var decide = 0.0
+            public var apply = 0.0
+        }
     }
 
     /// One interval. `observed` is the shared metrics read, keyed by member name;
@@ -71,18 +91,32 @@ public final class FleetPlanner: @unchecked Sendable {
     /// replicas (outcome `.unavailable`), and the budget bounds shrink to this
     /// replica's share, bound × owned / all (floor for the maximum, ceiling for
     /// the minimum), so replicas together stay within the fleet's maximum.
-    public func step(observed: [String: ObservedMetrics]?, only: Set<String>? = nil) async -> IntervalResult {
+    ///
+    /// `counts` are the worker counts read beforehand by `readCounts(only:)` (so the read can
+    /// overlap the metrics read, as `run` does); nil reads them here.
+    public func step(observed: [String: ObservedMetrics]?, only: Set<String>? = nil,
+                     counts preRead: WorkerCountsRead? = nil) async -> IntervalResult {
         var outcomes = [LiveIntervalOutcome](repeating: .invalidMetrics, count: members.count)
         var deciding: [(index: Int, decision: ScalingDecision, shortfall: Double)] = []
         var pinnedGPUs = 0
-        // Connector calls are I/O: they run `connectorConcurrency` at a time; decisions run in order.
+        // Connector calls are I/O, batched (or bounded) by the fleet connector; decisions run in order.
         let members = self.members
         let planned = members.map { m in only.map { $0.contains(m.name) } ?? true }
-        let counts: [Result<WorkerCounts, Error>] = observed == nil ? [] : await Self.concurrently(
-            members.count, width: connectorConcurrency) { i in
-            guard planned[i] else { return .failure(NotOwned()) }
-            do { return .success(try await members[i].connector.currentWorkerCounts()) } catch { return .failure(error) }
+        var phases = IntervalResult.Phases()
+        var mark = Self.nowSeconds()
+        func lap() -> Double {
+            let now = Self.nowSeconds()
+            defer { mark = now }
+            return now - mark
         }
+        var counts: [Result<WorkerCounts, Error>] = []
+        if observed != nil {
+            let read: WorkerCountsRead
+            if let preRead { read = preRead } else { read = await readCounts(only: only) }
+            counts = read.counts
+            phases.counts = read.seconds
+        }
+        _ = lap()
         for (i, m) in members.enumerated() {
             let settings = m.engine.settings
             guard planned[i] else {
@@ -121,7 +155,10 @@ public final class FleetPlanner: @unchecked Sendable {
             m.state.record(predicted: predicted, decision: decision)
             deciding.append((i, decision, FleetMember.shortfall(o, settings: settings)))
         }
-        guard !deciding.isEmpty else { return IntervalResult(outcomes: outcomes, budget: nil) }
+        guard !deciding.isEmpty else {
+            phases.decide = lap()
+            return IntervalResult(outcomes: outcomes, budget: nil, phaseSeconds: phases)
+        }
 
         let demands = deciding.map { entry -> FleetDemand in
             let s = members[entry.index].engine.settings
@@ -149,40 +186,59 @@ public final class FleetPlanner: @unchecked Sendable {
             members[entry.index].state.decision = decision
             granted.append(decision)
         }
-        let noOperation = self.noOperation
         let decisions = granted
-        let decidedIndices = deciding.map(\.index)
-        let failures: [String?] = noOperation ? Array(repeating: nil, count: decisions.count) : await Self.concurrently(
-            decisions.count, width: connectorConcurrency) { k in
-            let m = members[decidedIndices[k]]
-            do {
-                try await m.connector.setComponentReplicas(decisions[k].targets(mode: m.engine.settings.mode), blocking: false)
-                return nil
-            } catch {
-                return "\(error)"
-            }
+        phases.decide = lap()
+        let requests = zip(deciding, decisions).map { entry, decision in
+            let m = members[entry.index]
+            return FleetScalingRequest(deployment: m.name, targets: decision.targets(mode: m.engine.settings.mode))
         }
+        let failures: [Error?] = noOperation ? Array(repeating: nil, count: decisions.count)
+            : await connector.setComponentReplicas(requests)
+        phases.apply = lap()
         for (k, entry) in deciding.enumerated() {
             let m = members[entry.index]
             let decision = decisions[k]
-            let applied = !noOperation && failures[k] == nil
+            let failure: Error? = k < failures.count ? failures[k] : NoAnswer()
+            let applied = !noOperation && failure == nil
             m.decisions += 1
             if applied { m.appliedDecisions += 1 }
             outcomes[entry.index] = .decided(decision, applied: applied)
             var meta: Logger.Metadata = ["deployment": "\(m.name)", "num_p": "\(decision.prefill)",
                                          "num_d": "\(decision.decode)", "requested_p": "\(entry.decision.prefill)",
                                          "requested_d": "\(entry.decision.decode)", "applied": "\(applied)"]
-            if let failure = failures[k] {
+            if let failure {
                 meta["error"] = "\(failure)"
                 logger.warning("decision not applied: connector failed", metadata: meta)
             } else {
                 logger.info("decision", metadata: meta)
             }
         }
-        return IntervalResult(outcomes: outcomes, budget: budget)
+        return IntervalResult(outcomes: outcomes, budget: budget, phaseSeconds: phases)
     }
 
+    static func nowSeconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
     struct NotOwned: Error {}
+
+    /// Every member's worker counts (members not planned here: a failure), and the read's wall time.
+    public struct WorkerCountsRead: Sendable {
+        public var counts: [Result<WorkerCounts, Error>]
+        public var seconds: Double
+    }
+
+    /// Reads the worker counts of the members `only` names (all when nil) through the fleet connector.
+    public func readCounts(only: Set<String>?) async -> WorkerCountsRead {
+        let start = Self.nowSeconds()
+        let members = self.members
+        var counts = [Result<WorkerCounts, Error>](repeating: .failure(NotOwned()), count: members.count)
+        let read = members.indices.filter { i in only.map { $0.contains(members[i].name) } ?? true }
+        for (i, r) in zip(read, await connector.currentWorkerCounts(of: read.map { members[$0].name })) { counts[i] = r }
+        return WorkerCountsRead(counts: counts, seconds: Self.nowSeconds() - start)
+    }
+
+    struct NoAnswer: Error, CustomStringConvertible {
+        var description: String { "the fleet connector gave no answer for this deployment" }
+    }
 
     /// bound · owned / total, rounded down (or up); -1 (no bound) stays -1.
     static func share(owned: Int, of total: Int) -> (Int, Bool) -> Int {
@@ -195,7 +251,7 @@ public final class FleetPlanner: @unchecked Sendable {
     }
 
     /// `body(0..<count)` with at most `width` running at once; results in index order.
-    static func concurrently<T: Sendable>(_ count: Int, width: Int,
+    public static func concurrently<T: Sendable>(_ count: Int, width: Int,
                                           _ body: @escaping @Sendable (Int) async -> T) async -> [T] {
         guard count > 0 else { return [] }
         return await withTaskGroup(of: (Int, T).self) { group in
@@ -257,15 +313,20 @@ public final class FleetPlanner: @unchecked Sendable {
                     continue
                 }
             }
+            // The etcd read and the metrics read are independent: they overlap.
+            let shard = only
+            async let counts = readCounts(only: shard)
             var observed: [String: ObservedMetrics]?
             do {
                 observed = try await observe(intervalSeconds)
             } catch {
                 logger.warning("interval skipped for every deployment", metadata: ["reason": "cannot read metrics: \(error)"])
             }
-            let result = await step(observed: observed, only: only)
+            let result = await step(observed: observed, only: only, counts: await counts)
             if let b = result.budget {
+                let p = result.phaseSeconds
                 logger.info("fleet interval", metadata: ["interval": "\(k)", "total_gpus": "\(b.totalGPUs)",
+                                                         "counts_s": "\(p.counts)", "decide_s": "\(p.decide)", "apply_s": "\(p.apply)",
                                                          "decided": "\(result.outcomes.filter { if case .decided = $0 { return true } else { return false } }.count)"])
             }
         }

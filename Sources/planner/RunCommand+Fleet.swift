@@ -26,7 +26,8 @@ extension RunCommand {
         var settings = try planner.plannerSettings(correctionEnabled: !noCorrection)
         settings.maxGPUBudget = -1 // the fleet budget replaces the per-deployment one
         let environmentVariables = ProcessInfo.processInfo.environment
-        let etcd = EtcdClient(endpoints: try EtcdEndpoints.fromEnvironment(environmentVariables))
+        // The single-deployment path's client: endpoints, credentials and TLS from the etcd flags/environment.
+        let etcd = try self.etcd.client(logger: Logger(label: "planner.etcd"), warn: { logger.warning("\($0)") })
         let timing = try VirtualConnectorTiming.fromEnvironment(environmentVariables)
         let history = planner.warmupHistory(intervalSeconds: settings.intervalSeconds, warn: { logger.warning("\($0)") })
 
@@ -39,9 +40,7 @@ extension RunCommand {
                 let engine = try planner.decisionEngine(settings: settings, profile: profile)
                 if let history { engine.warmUp(with: history.intervals) }
                 let connector = try VirtualConnector(client: etcd, namespace: name, timing: timing)
-                let initial = (try? await connector.currentWorkerCounts()) ?? WorkerCounts(prefill: 0, decode: 0)
-                members.append(FleetMember(name: name, engine: engine, connector: connector,
-                                           weight: weights[name] ?? 1, initialWorkers: initial))
+                members.append(FleetMember(name: name, engine: engine, connector: connector, weight: weights[name] ?? 1))
             } catch {
                 let line = "planner run: deployment '\(name)' skipped: \(error)\n"
                 FileHandle.standardError.write(Data(line.utf8))
@@ -50,10 +49,14 @@ extension RunCommand {
         guard !members.isEmpty else {
             throw ValidationError("--managed-namespaces: no deployment could be set up (see the lines above)")
         }
+        // Every member's etcd keys in a few transactions per interval (docs/fleet.md).
+        let batched = try FleetVirtualConnector(client: etcd, namespaces: members.map(\.name), timing: timing)
+        let initial = await batched.currentWorkerCounts(of: members.map(\.name))
+        for (m, counts) in zip(members, initial) { if case let .success(w) = counts { m.start(with: w) } }
         let reader = try PrometheusFleetReader(endpoint: metricPullingPrometheusEndpoint, timeoutSeconds: prometheusTimeout)
         let keys = members.map { FleetMetricsKey(namespace: $0.name, model: model) }
         let planner = FleetPlanner(members: members, maxTotalGPUs: fleet.maxTotalGPUs, minTotalGPUs: fleet.minTotalGPUs,
-                                   noOperation: noOperation)
+                                   noOperation: noOperation, connector: batched)
         var registry: FleetReplicaRegistry?
         var heartbeats: Task<Void, Never>?
         if let id = fleet.fleetReplicaID {

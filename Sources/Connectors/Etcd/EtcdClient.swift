@@ -88,10 +88,15 @@ public final class EtcdClient: @unchecked Sendable {
         try await range(key: prefix, rangeEndBytes: EtcdJSON.prefixRangeEnd(prefix))
     }
 
-    func range(key: String, rangeEndBytes: [UInt8]? = nil) async throws -> EtcdRangeResult {
+    /// The keys in [`key`, `rangeEndBytes`) last modified at `minModRevision` or later (every
+    /// key when 0): what changed since a read at revision `minModRevision - 1`. (A key deleted
+    /// since then is not reported.)
+    func range(key: String, rangeEndBytes: [UInt8]? = nil, minModRevision: Int64 = 0) async throws -> EtcdRangeResult {
         var body: [String: Any] = ["key": EtcdJSON.encodeBase64(key)]
         if let end = rangeEndBytes { body["range_end"] = EtcdJSON.encodeBase64(bytes: end) }
-        let object = try await call("range \(key)", path: "/kv/range", body: body)
+        if minModRevision > 0 { body["min_mod_revision"] = String(minModRevision) }
+        let object = try await call("range \(key)", path: "/kv/range", body: body, fast: EtcdRangeResult.scan)
+        if let scanned = object[EtcdRangeResult.scannedKey] as? EtcdRangeResult { return scanned }
         let kvs = (object["kvs"] as? [Any] ?? []).compactMap(EtcdKeyValue.init(json:))
         return EtcdRangeResult(revision: EtcdJSON.revision(ofHeader: object), kvs: kvs)
     }
@@ -120,7 +125,8 @@ public final class EtcdClient: @unchecked Sendable {
             "success": success.map(\.json),
             "failure": failure.map(\.json),
         ]
-        let object = try await call(operation, path: "/kv/txn", body: body)
+        let object = try await call(operation, path: "/kv/txn", body: body, fast: EtcdTxnResult.scan)
+        if let scanned = object[EtcdTxnResult.scannedKey] as? EtcdTxnResult { return scanned }
         var ranges: [[EtcdKeyValue]] = []
         for response in object["responses"] as? [Any] ?? [] {
             if let range = (response as? [String: Any])?["response_range"] as? [String: Any] {
@@ -134,11 +140,14 @@ public final class EtcdClient: @unchecked Sendable {
     // MARK: transport with fail-over
 
     /// Posts `body` to `path` (below the API prefix) with fail-over; returns the JSON object.
-    func call(_ operation: String, path: String, body: [String: Any]) async throws -> [String: Any] {
+    /// `fast` may read a successful answer itself (answers that grow with a fleet); its
+    /// result is returned under its own key, and nil falls back to the generic reading.
+    func call(_ operation: String, path: String, body: [String: Any],
+              fast: ((Data) -> [String: Any]?)? = nil) async throws -> [String: Any] {
         let payload = try JSONSerialization.data(withJSONObject: body)
         return try await authorized(operation) { token in
             try await withFailover(operation) { endpoint in
-                try await self.attempt(operation, endpoint: endpoint, path: path, payload: payload, token: token)
+                try await self.attempt(operation, endpoint: endpoint, path: path, payload: payload, token: token, fast: fast)
             }
         }
     }
@@ -177,7 +186,7 @@ public final class EtcdClient: @unchecked Sendable {
     }
 
     func attempt(_ operation: String, endpoint: String, path: String,
-                 payload: Data, token: String?) async throws -> [String: Any] {
+                 payload: Data, token: String?, fast: ((Data) -> [String: Any]?)? = nil) async throws -> [String: Any] {
         let prefix = currentAPIPrefix()
         let response: HTTPClientResponse
         let bytes: ByteBuffer
@@ -192,10 +201,11 @@ public final class EtcdClient: @unchecked Sendable {
             throw RetryableFailure(reason: Self.describe(error))
         }
         let status = Int(response.status.code)
+        if status == 200, let fast, let scanned = fast(Data(bytes.readableBytesView)) { return scanned }
         let object = (try? JSONSerialization.jsonObject(with: Data(bytes.readableBytesView))) as? [String: Any]
         if status == 404 && prefix == "/v3" {
             switchToBetaPrefix()
-            return try await attempt(operation, endpoint: endpoint, path: path, payload: payload, token: token)
+            return try await attempt(operation, endpoint: endpoint, path: path, payload: payload, token: token, fast: fast)
         }
         guard let object else {
             if let problem = plainToTLSMismatch(status: status, body: bytes, endpoint: endpoint) { throw problem }

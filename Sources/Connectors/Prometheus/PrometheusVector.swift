@@ -42,42 +42,102 @@ public enum PrometheusError: Error, CustomStringConvertible, Equatable {
 enum PrometheusVector {
     /// Parses `{"status":"success","data":{"resultType":"vector","result":[...]}}`.
     /// Values are strings in the API ("NaN", "+Inf" included); a scalar result
-    /// becomes one sample without labels.
+    /// becomes one sample without labels. Label values that are not strings are dropped.
+    /// Read with `JSONScanner`: a fleet's answers hold 10,000 samples each.
     static func parse(_ body: Data, endpoint: String, query: String) throws -> [PrometheusSample] {
         func malformed(_ detail: String) -> PrometheusError {
             .malformedResponse(endpoint: endpoint, query: query, detail: detail)
         }
-        guard let root = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] else {
-            throw malformed("not a JSON object")
-        }
-        let status = root["status"] as? String
-        if status == "error" {
-            throw PrometheusError.queryFailed(endpoint: endpoint, query: query,
-                                              errorType: root["errorType"] as? String ?? "error",
-                                              message: root["error"] as? String ?? "")
-        }
-        guard status == "success", let data = root["data"] as? [String: Any] else {
-            throw malformed("missing status \"success\" or data")
-        }
-        let type = data["resultType"] as? String ?? ""
-        switch type {
-        case "vector":
-            guard let result = data["result"] as? [[String: Any]] else { throw malformed("vector without result list") }
-            return try result.map { entry in
-                let labels = (entry["metric"] as? [String: Any] ?? [:]).compactMapValues { $0 as? String }
-                guard let pair = entry["value"] as? [Any], pair.count == 2 else { throw malformed("sample without [time, value]") }
-                return PrometheusSample(labels: labels, value: try sampleValue(pair[1], malformed))
+        var status: String?, errorType: String?, errorText: String?, type: String?
+        var samples: [Parsed]?
+        var sawData = false
+        do {
+            try JSONScanner.read(body) { s in
+                guard s.peek() == UInt8(ascii: "{") else { throw malformed("not a JSON object") }
+                try s.object { s, key in
+                    switch key {
+                    case "status": status = try s.stringIfAny()
+                    case "errorType": errorType = try s.stringIfAny()
+                    case "error": errorText = try s.stringIfAny()
+                    case "data" where s.peek() == UInt8(ascii: "{"):
+                        sawData = true
+                        try s.object { s, key in
+                            switch key {
+                            case "resultType": type = try s.stringIfAny()
+                            case "result": samples = try result(&s, malformed)
+                            default: try s.skip()
+                            }
+                        }
+                    default: try s.skip()
+                    }
+                }
             }
+        } catch let failure as JSONScanner.Failure {
+            throw malformed(failure.expected == "an object" && failure.offset == 0 ? "not a JSON object" : "\(failure)")
+        }
+        if status == "error" {
+            throw PrometheusError.queryFailed(endpoint: endpoint, query: query, errorType: errorType ?? "error",
+                                              message: errorText ?? "")
+        }
+        guard status == "success", sawData else { throw malformed("missing status \"success\" or data") }
+        switch type ?? "" {
+        case "vector":
+            guard let samples, samples.allSatisfy({ !$0.isScalar }) else { throw malformed("vector without result list") }
+            return samples.map(\.sample)
         case "scalar":
-            guard let pair = data["result"] as? [Any], pair.count == 2 else { throw malformed("scalar without [time, value]") }
-            return [PrometheusSample(labels: [:], value: try sampleValue(pair[1], malformed))]
+            guard let samples, samples.count == 1, samples[0].isScalar else { throw malformed("scalar without [time, value]") }
+            return [samples[0].sample]
         default:
-            throw malformed("unexpected result type '\(type)' (expected vector)")
+            throw malformed("unexpected result type '\(type ?? "")' (expected vector)")
         }
     }
 
-    private static func sampleValue(_ raw: Any, _ malformed: (String) -> PrometheusError) throws -> Double {
-        guard let text = raw as? String else { throw malformed("sample value is not a string") }
+    /// A parsed `result`: vector entries, or the one [time, value] pair of a scalar.
+    private struct Parsed {
+        var sample: PrometheusSample
+        var isScalar: Bool
+    }
+
+    private static func result(_ s: inout JSONScanner, _ malformed: (String) -> PrometheusError) throws -> [Parsed]? {
+        guard s.peek() == UInt8(ascii: "[") else {
+            try s.skip()
+            return nil
+        }
+        var out: [Parsed] = []
+        var scalarParts: [String?] = []
+        try s.array { s in
+            guard s.peek() == UInt8(ascii: "{") else {
+                // A scalar: [time, "value"].
+                scalarParts.append(try s.stringIfAny())
+                return
+            }
+            var labels: [String: String] = [:]
+            var pair: [String?]?
+            try s.object { s, key in
+                switch key {
+                case "metric" where s.peek() == UInt8(ascii: "{"):
+                    try s.object { s, name in
+                        if s.peek() == UInt8(ascii: "\"") { labels[name] = try s.string() } else { try s.skip() }
+                    }
+                case "value" where s.peek() == UInt8(ascii: "["):
+                    var parts: [String?] = []
+                    try s.array { s in parts.append(try s.stringIfAny()) }
+                    pair = parts
+                default: try s.skip()
+                }
+            }
+            guard let pair, pair.count == 2 else { throw malformed("sample without [time, value]") }
+            out.append(Parsed(sample: PrometheusSample(labels: labels, value: try sampleValue(pair[1], malformed)), isScalar: false))
+        }
+        if !scalarParts.isEmpty {
+            guard out.isEmpty, scalarParts.count == 2 else { throw malformed("scalar without [time, value]") }
+            return [Parsed(sample: PrometheusSample(labels: [:], value: try sampleValue(scalarParts[1], malformed)), isScalar: true)]
+        }
+        return out
+    }
+
+    private static func sampleValue(_ raw: String?, _ malformed: (String) -> PrometheusError) throws -> Double {
+        guard let text = raw else { throw malformed("sample value is not a string") }
         switch text {
         case "NaN": return .nan
         case "+Inf", "Inf": return .infinity

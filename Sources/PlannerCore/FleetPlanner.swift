@@ -41,7 +41,8 @@ public final class FleetMember: @unchecked Sendable {
 /// whose inputs cannot be read, or whose metrics are invalid, keeps its current
 /// workers; their GPUs are taken out of the budget before it is divided.
 public final class FleetPlanner: @unchecked Sendable {
-    public let members: [FleetMember]
+    /// Replaced between intervals by `run`'s `membership` (discovery); read only by the run loop.
+    public private(set) var members: [FleetMember]
     public let maxTotalGPUs: Int
     public let minTotalGPUs: Int
     public let noOperation: Bool
@@ -234,8 +235,12 @@ public final class FleetPlanner: @unchecked Sendable {
     /// `owned` (sharding) names the members this replica plans this interval;
     /// when it throws (etcd unreachable) the replica plans nothing that interval,
     /// so a replica cut off from the others never plans a deployment they took over.
+    /// `membership` (discovery), called before interval k, returns the new members or nil for no change;
+    /// `onInterval` sees each interval's result.
     public func run(intervalSeconds: Int, maxIntervals: Int? = nil, clock: LiveClock = MonotonicLiveClock(),
                     owned: (() async throws -> Set<String>)? = nil,
+                    membership: ((Int) async -> [FleetMember]?)? = nil,
+                    onInterval: ((IntervalResult) -> Void)? = nil,
                     observe: (Int) async throws -> [String: ObservedMetrics]) async {
         let start = clock.nowSeconds()
         var k = 0
@@ -248,6 +253,7 @@ public final class FleetPlanner: @unchecked Sendable {
                 await clock.sleep(untilSeconds: min(deadline, clock.nowSeconds() + 0.25))
             }
             if stopRequested { break }
+            if let changed = await membership?(k) { members = changed }
             var only: Set<String>?
             if let owned {
                 do {
@@ -264,6 +270,7 @@ public final class FleetPlanner: @unchecked Sendable {
                 logger.warning("interval skipped for every deployment", metadata: ["reason": "cannot read metrics: \(error)"])
             }
             let result = await step(observed: observed, only: only)
+            onInterval?(result)
             if let b = result.budget {
                 logger.info("fleet interval", metadata: ["interval": "\(k)", "total_gpus": "\(b.totalGPUs)",
                                                          "decided": "\(result.outcomes.filter { if case .decided = $0 { return true } else { return false } }.count)"])

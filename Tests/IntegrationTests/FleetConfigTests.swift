@@ -44,7 +44,7 @@ final class FleetConfigTests: XCTestCase {
             ("deployments:\n  - namespace: a\n    adjustment_interval: 8\n",
              "fleet.yaml:3: deployments[0].adjustment_interval: a fleet-level field"),
             ("deployments:\n  - namespace: a\n    environment: virtual\n", "fleet.yaml:3: deployments[0].environment: a fleet-level field"),
-            ("deployments:\n  - namespace: a\n    weight: -1\n", "fleet.yaml:3: deployments[0].weight: must be 0 or more (got -1)"),
+            ("deployments:\n  - namespace: a\n    weight: -1\n", "fleet.yaml:3: deployments[0].weight: must be 0 or more (got -1"),
             ("deployments:\n  - ttft_ms: 5\n", "fleet.yaml:2: deployments[0]: namespace: required"),
             ("deployments:\n  - namespace: a/b\n", "fleet.yaml:2: deployments[0].namespace: 'a/b' must be non-empty and contain no '/'"),
             ("deployments: 5\n", "fleet.yaml:1: deployments: expected a list of deployments"),
@@ -196,13 +196,15 @@ final class FleetConfigTests: XCTestCase {
                                   "--adjustment-interval", "2", "--load-predictor", "constant", "--max-intervals", "5",
                                   "--profile-results-dir", Self.profile, "--prefill-engine-num-gpu", "2",
                                   "--decode-engine-num-gpu", "2", "--max-total-gpus", "30"], etcd: e, prometheus: p)
+        // After the first interval's decisions (the planner writes its own keys under the prefix),
+        // one namespace appears and another's whole prefix is deleted, as a tear-down does.
         let deadline = Date().addingTimeInterval(30)
-        while !planner.stderr.contains("fleet planner started"), planner.process.isRunning, Date() < deadline {
+        while !planner.stderr.contains("interval=1 total_gpus"), planner.process.isRunning, Date() < deadline {
             try await Task.sleep(nanoseconds: 100_000_000)
         }
-        XCTAssertTrue(planner.stderr.contains("fleet planner started"), planner.stderr)
+        XCTAssertTrue(planner.stderr.contains("interval=1 total_gpus"), planner.stderr)
         try await client.put("v1/\(joining)/planner/num_prefill_workers", "1")
-        _ = try await client.delete("v1/\(gone)/planner/num_decode_workers")
+        for kv in try await client.getPrefix("v1/\(gone)/planner/").kvs { _ = try await client.delete(kv.key) }
 
         let status = try await finish(planner)
         let lines = planner.stderr.split(separator: "\n")

@@ -7,7 +7,7 @@ import XCTest
 
 /// A fleet from one config file (`deployments`), its refusals, `--discover` on a real etcd,
 /// and the fleet's gauges scraped from `--metric-reporting-prometheus-port`.
-final class FleetConfigTests: XCTestCase {
+final class FleetConfigTests: XCTestCase, FleetPeerHolding {
     var etcd: EtcdProcess?
     var prometheus: PrometheusProcess?
     var frontends: [TestFrontend] = []
@@ -47,6 +47,8 @@ final class FleetConfigTests: XCTestCase {
             ("deployments:\n  - namespace: a\n    weight: -1\n", "fleet.yaml:3: deployments[0].weight: must be 0 or more (got -1"),
             ("deployments:\n  - ttft_ms: 5\n", "fleet.yaml:2: deployments[0]: namespace: required"),
             ("deployments:\n  - namespace: a/b\n", "fleet.yaml:2: deployments[0].namespace: 'a/b' must be non-empty and contain no '/'"),
+            ("deployments:\n  - namespace: a\n    mode: decode\n    prefill_min_endpoint: 2\n",
+             "fleet.yaml:2: deployments[0]: namespace 'a': "),
             ("deployments: 5\n", "fleet.yaml:1: deployments: expected a list of deployments"),
             ("deployments:\n  - a\n", "fleet.yaml:2: deployments[0]: expected a mapping with a namespace, got a string"),
             ("max_total_gpus: -2\ndeployments:\n  - namespace: a\n", "fleet.yaml:1: max_total_gpus: must be between -1"),
@@ -69,26 +71,6 @@ final class FleetConfigTests: XCTestCase {
                     "v1/planner-fleet/planner/x", "v1//planner/x", "v1/c/other/x", "v1/d/planner", "v2/e/planner/x",
                     "v1/f/planner/advisory/num_prefill_workers"]
         XCTAssertEqual(FleetDiscovery.namespaces(inKeys: keys), ["a", "b", "f"])
-    }
-
-    /// Starts etcd, and Prometheus scraping one test frontend per namespace in `served`.
-    private func startPeers(serving served: [String]) async throws -> (EtcdProcess, PrometheusProcess) {
-        try PrometheusProcess.requireInstalled()
-        try EtcdProcess.requireInstalled()
-        try PlannerProcess.requireExecutable()
-        let e = try await EtcdProcess.startSingle()
-        etcd = e
-        var targets: [String: String] = [:]
-        for (i, ns) in served.enumerated() {
-            let f = TestFrontend(requests: TestFrontend.phases([(300, 50)], isl: 2000, osl: 200), model: "Qwen-32B",
-                                 namespace: ns, speedup: 1)
-            frontends.append(f)
-            targets["frontend-\(i)"] = "127.0.0.1:\(try await f.start().port)"
-        }
-        let p = try await PrometheusProcess.start(targets: targets)
-        prometheus = p
-        _ = try await p.waitForSamples("count(dynamo_frontend_requests_total) >= \(2 * served.count)")
-        return (e, p)
     }
 
     private func launch(_ arguments: [String], etcd e: EtcdProcess, prometheus p: PrometheusProcess) throws -> PlannerProcess.Launched {
@@ -129,7 +111,7 @@ final class FleetConfigTests: XCTestCase {
     func testEachDeploymentHasItsOwnSettingsABrokenOneIsSkippedAndGaugesAreLabelled() async throws {
         let tag = UUID().uuidString.prefix(6).lowercased()
         let a = "ca-\(tag)", b = "cb-\(tag)", c = "cc-\(tag)"
-        let (e, p) = try await startPeers(serving: [a, b])
+        let (e, p) = try await startFleetPeers(serving: [a, b], rate: 50)
         let port = try ManagedProcess.freePort()
         let config = try write("fleet.yaml", """
             environment: virtual
@@ -184,7 +166,7 @@ final class FleetConfigTests: XCTestCase {
     func testDiscoveryPlansNamespacesAsTheyAppearAndDropsThoseThatVanish() async throws {
         let tag = UUID().uuidString.prefix(6).lowercased()
         let first = "da-\(tag)", gone = "db-\(tag)", joining = "dc-\(tag)"
-        let (e, p) = try await startPeers(serving: [first])
+        let (e, p) = try await startFleetPeers(serving: [first], rate: 50)
         let client = EtcdClient(endpoints: try EtcdEndpoints([e.clientURL]))
         try await client.put("v1/\(first)/planner/num_prefill_workers", "1")
         try await client.put("v1/\(gone)/planner/num_decode_workers", "1")
@@ -192,10 +174,12 @@ final class FleetConfigTests: XCTestCase {
         let found = try await FleetDiscovery.virtualNamespaces(client: client)
         XCTAssertEqual(found, [first, gone].sorted(), "one keys-only read of v1/")
 
+        let port = try ManagedProcess.freePort()
         let planner = try launch(["--environment", "virtual", "--model-name", "qwen-32b", "--discover", "--discover-every", "1",
                                   "--adjustment-interval", "2", "--load-predictor", "constant", "--max-intervals", "5",
                                   "--profile-results-dir", Self.profile, "--prefill-engine-num-gpu", "2",
-                                  "--decode-engine-num-gpu", "2", "--max-total-gpus", "30"], etcd: e, prometheus: p)
+                                  "--decode-engine-num-gpu", "2", "--max-total-gpus", "30",
+                                  "--metric-reporting-prometheus-port", "\(port)"], etcd: e, prometheus: p)
         // After the first interval's decisions (the planner writes its own keys under the prefix),
         // one namespace appears and another's whole prefix is deleted, as a tear-down does.
         let deadline = Date().addingTimeInterval(30)
@@ -205,6 +189,11 @@ final class FleetConfigTests: XCTestCase {
         XCTAssertTrue(planner.stderr.contains("interval=1 total_gpus"), planner.stderr)
         try await client.put("v1/\(joining)/planner/num_prefill_workers", "1")
         for kv in try await client.getPrefix("v1/\(gone)/planner/").kvs { _ = try await client.delete(kv.key) }
+        let label = { (ns: String) in #"dynamo_planner_sla_target_ttft_ms{dynamo_namespace="\#(ns)"}"# }
+        let text = try await scrape(port: port) { Self.value(label(joining), in: $0) != nil && Self.value(label(gone), in: $0) == nil }
+        XCTAssertNotNil(Self.value(label(joining), in: text), "the joiner's gauges appear: \(text)")
+        XCTAssertNil(Self.value(label(gone), in: text), "the leaver's gauges are removed: \(text)")
+        XCTAssertNotNil(Self.value(label(first), in: text), text)
 
         let status = try await finish(planner)
         let lines = planner.stderr.split(separator: "\n")

@@ -84,8 +84,8 @@ enum FleetConfig {
                 try d.planner.profileFlags.validate()
                 try d.planner.predictor.tuning.validate()
             } catch {
-                throw ConfigError(source: document.source, line: entry.node.line, path: "\(path) (\(d.namespace))",
-                                  message: Planner.message(for: error))
+                throw ConfigError(source: document.source, line: entry.node.line, path: path,
+                                  message: "namespace '\(d.namespace)': \(Planner.message(for: error))")
             }
             out.append(d)
         }

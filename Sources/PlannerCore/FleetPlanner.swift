@@ -87,7 +87,7 @@ public final class FleetPlanner: @unchecked Sendable {
         for (i, m) in members.enumerated() {
             let settings = m.engine.settings
             guard planned[i] else {
-                outcomes[i] = .unavailable("planned by another replica")
+                outcomes[i] = .unavailable(Self.otherReplica)
                 continue
             }
             guard let observed else {
@@ -184,6 +184,9 @@ public final class FleetPlanner: @unchecked Sendable {
     }
 
     struct NotOwned: Error {}
+
+    /// The `.unavailable` reason of a member another replica plans.
+    public static let otherReplica = "planned by another replica"
 
     /// bound · owned / total, rounded down (or up); -1 (no bound) stays -1.
     static func share(owned: Int, of total: Int) -> (Int, Bool) -> Int {

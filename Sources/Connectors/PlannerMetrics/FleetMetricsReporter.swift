@@ -47,8 +47,6 @@ public final class FleetMetricsReporter: @unchecked Sendable {
             var counts = Dictionary(uniqueKeysWithValues: Self.deploymentStates.map { ($0, 0) })
             var gpus = 0.0, limited = 0.0
             for (i, m) in members.enumerated() {
-                let gauges = perDeployment[m.name] ?? DynamoPlannerGauges(registry: registry, labels: [("dynamo_namespace", m.name)])
-                perDeployment[m.name] = gauges
                 let settings = m.engine.settings
                 var workers = m.state.workers
                 switch outcomes.flatMap({ i < $0.count ? $0[i] : nil }) {
@@ -56,12 +54,17 @@ public final class FleetMetricsReporter: @unchecked Sendable {
                     counts["planned", default: 0] += 1
                     workers = WorkerCounts(prefill: decision.prefill, decode: decision.decode)
                     if decision.budgetLimited { limited += 1 }
-                case let .unavailable(reason)? where reason == "planned by another replica":
+                case let .unavailable(reason)? where reason == FleetPlanner.otherReplica:
+                    // Its series belong to the replica that plans it.
                     counts["other_replica", default: 0] += 1
+                    perDeployment[m.name]?.unregister(from: registry)
+                    perDeployment[m.name] = nil
                     continue
                 default:
                     counts["skipped", default: 0] += 1
                 }
+                let gauges = perDeployment[m.name] ?? DynamoPlannerGauges(registry: registry, labels: [("dynamo_namespace", m.name)])
+                perDeployment[m.name] = gauges
                 gauges.publish(m.state, intervalSeconds: intervalSeconds, settings: settings, paused: false, advisory: advisory)
                 gpus += Double(max(0, workers.prefill)) * Double(max(1, settings.prefillEngineGPUs))
                     + Double(max(0, workers.decode)) * Double(max(1, settings.decodeEngineGPUs))

@@ -5,18 +5,20 @@ import Logging
 import PlannerCore
 import PlannerIO
 
-/// `planner run --managed-namespaces a,b,c`: one process plans several
-/// deployments from one batched metrics read per interval under one GPU budget.
+/// `planner run --managed-namespaces a,b,c` (or `--discover`, or a config's `deployments`):
+/// one process plans several deployments, each with its own settings, from one batched
+/// metrics read per interval under one GPU budget.
 extension RunCommand {
     func runFleet(logger: Logger) async throws {
         guard environment == .virtual else {
-            throw ValidationError("--managed-namespaces needs --environment virtual (a Kubernetes fleet is not built yet)")
+            throw ValidationError("a fleet (--managed-namespaces, --discover or a config's deployments) needs "
+                + "--environment virtual (a Kubernetes fleet is not built yet)")
         }
         guard let model = modelName, !model.isEmpty else {
-            throw ValidationError("--managed-namespaces needs --model-name (the model every managed deployment serves)")
+            throw ValidationError("a fleet needs --model-name (the model its deployments serve unless their config entry names another)")
         }
         if leaderElection {
-            throw ValidationError("--leader-election is not available with --managed-namespaces yet")
+            throw ValidationError("--leader-election is not available in a fleet yet")
         }
         let names = try fleet.namespaces()
         let deployments = try fleetDeployments()
@@ -32,7 +34,7 @@ extension RunCommand {
         }
         if fleet.discover, let found = await factory.discover(current: members, listed: names) { members = found }
         guard !members.isEmpty || fleet.discover else {
-            throw ValidationError("--managed-namespaces: no deployment could be set up (see the lines above)")
+            throw ValidationError("fleet: no deployment could be set up (see the lines above)")
         }
         let settings = try planner.plannerSettings(correctionEnabled: !noCorrection)
         let reader = try PrometheusFleetReader(endpoint: metricPullingPrometheusEndpoint, timeoutSeconds: prometheusTimeout)
@@ -107,8 +109,9 @@ extension RunCommand {
                      logger: Logger) async throws -> (reporter: FleetMetricsReporter, server: PlannerHTTPServer)? {
         guard metricReportingPrometheusPort > 0 else { return nil }
         let reporter = FleetMetricsReporter(advisory: advisory || noOperation)
-        reporter.publish(members: planner.members, outcomes: nil, intervalSeconds: planner.members.first?.engine.settings.intervalSeconds ?? 60,
-                         maxTotalGPUs: fleet.maxTotalGPUs, minTotalGPUs: fleet.minTotalGPUs, notSetUp: factory.failed.count)
+        let interval = planner.members.first?.engine.settings.intervalSeconds ?? 60
+        reporter.publish(members: planner.members, outcomes: nil, intervalSeconds: interval, maxTotalGPUs: fleet.maxTotalGPUs,
+                         minTotalGPUs: fleet.minTotalGPUs, notSetUp: factory.failed.count)
         let server = try await PlannerHTTPServer.start(host: serving.metricReportingHost, port: metricReportingPrometheusPort,
                                                        routes: reporter.routes, what: "--metric-reporting-prometheus-port")
         logger.info("serving fleet metrics", metadata: ["address": "\(serving.metricReportingHost):\(metricReportingPrometheusPort)"])

@@ -8,10 +8,12 @@ import Prometheus
 public final class FleetMetricsReporter: @unchecked Sendable {
     /// Fleet totals, in export order.
     public static let fleetGauges: [(name: String, help: String)] = [
-        ("dynamo_planner_fleet_gpus_in_use", "GPUs of every deployment: decided ones at their decision, the others at their running workers"),
+        ("dynamo_planner_fleet_gpus_in_use",
+         "GPUs of the deployments planned here: decided ones at their decision, the others at their running workers"),
         ("dynamo_planner_fleet_max_total_gpus", "Fleet GPU ceiling (-1: none)"),
         ("dynamo_planner_fleet_min_total_gpus", "Fleet GPU floor (-1: none)"),
-        ("dynamo_planner_fleet_budget_limited_deployments", "Deployments granted fewer replicas than their SLA asked for in the last interval"),
+        ("dynamo_planner_fleet_budget_limited_deployments",
+         "Deployments granted fewer replicas than their SLA asked for in the last interval"),
     ]
     /// `dynamo_planner_fleet_deployments{state=…}`: planned (decided), skipped (no decision this
     /// interval), other_replica (planned by another shard), not_set_up (profile missing or broken).

@@ -66,6 +66,17 @@ final class FleetConfigTests: XCTestCase, FleetPeerHolding {
         XCTAssertLessThan(flag.status, 128)
     }
 
+    func testManagedNamespacesOnTheCommandLineWinOverTheFilesList() throws {
+        let path = try write("fleet.yaml", "profile_results_dir: \(scratch.appendingPathComponent("none").path)\n"
+                             + "deployments:\n  - namespace: a\n  - namespace: b\n")
+        let outcome = try PlannerProcess.run(["run", "--environment", "virtual", "--model-name", "m", "--config", path,
+                                              "--managed-namespaces", "a"])
+        XCTAssertLessThan(outcome.status, 128)
+        XCTAssertTrue(outcome.stderr.contains("deployments not in --managed-namespaces are not planned: b"), outcome.stderr)
+        XCTAssertTrue(outcome.stderr.contains("deployment 'a' skipped"), "a is set up (its profile is missing): \(outcome.stderr)")
+        XCTAssertFalse(outcome.stderr.contains("deployment 'b'"), outcome.stderr)
+    }
+
     func testDiscoveryKeysAreParsedFromTheVirtualConnectorLayout() {
         let keys = ["v1/a/planner/num_prefill_workers", "v1/a/planner/decision_id", "v1/b/planner/leader",
                     "v1/planner-fleet/planner/x", "v1//planner/x", "v1/c/other/x", "v1/d/planner", "v2/e/planner/x",

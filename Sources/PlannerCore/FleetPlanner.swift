@@ -46,7 +46,8 @@ public final class FleetMember: @unchecked Sendable {
 /// whose inputs cannot be read, or whose metrics are invalid, keeps its current
 /// workers; their GPUs are taken out of the budget before it is divided.
 public final class FleetPlanner: @unchecked Sendable {
-    public let members: [FleetMember]
+    /// Replaced between intervals by `run`'s `membership` (discovery); read only by the run loop.
+    public private(set) var members: [FleetMember]
     public let maxTotalGPUs: Int
     public let minTotalGPUs: Int
     public let noOperation: Bool
@@ -55,14 +56,18 @@ public final class FleetPlanner: @unchecked Sendable {
     public let connectorConcurrency: Int
     /// Reads and applies every member's counts: a batched connector when given, else
     /// `MemberConnectors` over the members' own connectors.
-    public let connector: FleetConnector
+    /// Replaced with the members (`makeConnector`, or `MemberConnectors`) when they change.
+    public private(set) var connector: FleetConnector
+    private let makeConnector: (@Sendable ([FleetMember]) -> FleetConnector)?
     private let logger: Logger
 
     public init(members: [FleetMember], maxTotalGPUs: Int, minTotalGPUs: Int, noOperation: Bool = false,
                 connectorConcurrency: Int = 64, connector: FleetConnector? = nil,
+                makeConnector: (@Sendable ([FleetMember]) -> FleetConnector)? = nil,
                 logger: Logger = Logger(label: "planner.fleet")) {
         self.connectorConcurrency = max(1, connectorConcurrency)
-        self.connector = connector ?? MemberConnectors(members: members, concurrency: connectorConcurrency)
+        self.makeConnector = makeConnector
+        self.connector = connector ?? makeConnector?(members) ?? MemberConnectors(members: members, concurrency: connectorConcurrency)
         self.members = members
         self.maxTotalGPUs = maxTotalGPUs
         self.minTotalGPUs = minTotalGPUs
@@ -120,7 +125,7 @@ public final class FleetPlanner: @unchecked Sendable {
         for (i, m) in members.enumerated() {
             let settings = m.engine.settings
             guard planned[i] else {
-                outcomes[i] = .unavailable("planned by another replica")
+                outcomes[i] = .unavailable(Self.otherReplica)
                 continue
             }
             guard let observed else {
@@ -240,6 +245,9 @@ public final class FleetPlanner: @unchecked Sendable {
         var description: String { "the fleet connector gave no answer for this deployment" }
     }
 
+    /// The `.unavailable` reason of a member another replica plans.
+    public static let otherReplica = "planned by another replica"
+
     /// bound · owned / total, rounded down (or up); -1 (no bound) stays -1.
     static func share(owned: Int, of total: Int) -> (Int, Bool) -> Int {
         { bound, up in
@@ -290,8 +298,12 @@ public final class FleetPlanner: @unchecked Sendable {
     /// `owned` (sharding) names the members this replica plans this interval;
     /// when it throws (etcd unreachable) the replica plans nothing that interval,
     /// so a replica cut off from the others never plans a deployment they took over.
+    /// `membership` (discovery), called before interval k, returns the new members or nil for no change;
+    /// `onInterval` sees each interval's result.
     public func run(intervalSeconds: Int, maxIntervals: Int? = nil, clock: LiveClock = MonotonicLiveClock(),
                     owned: (() async throws -> Set<String>)? = nil,
+                    membership: ((Int) async -> [FleetMember]?)? = nil,
+                    onInterval: ((IntervalResult) -> Void)? = nil,
                     observe: (Int) async throws -> [String: ObservedMetrics]) async {
         let start = clock.nowSeconds()
         var k = 0
@@ -304,6 +316,10 @@ public final class FleetPlanner: @unchecked Sendable {
                 await clock.sleep(untilSeconds: min(deadline, clock.nowSeconds() + 0.25))
             }
             if stopRequested { break }
+            if let changed = await membership?(k) {
+                members = changed
+                connector = makeConnector?(changed) ?? MemberConnectors(members: changed, concurrency: connectorConcurrency)
+            }
             var only: Set<String>?
             if let owned {
                 do {
@@ -323,6 +339,7 @@ public final class FleetPlanner: @unchecked Sendable {
                 logger.warning("interval skipped for every deployment", metadata: ["reason": "cannot read metrics: \(error)"])
             }
             let result = await step(observed: observed, only: only, counts: await counts)
+            onInterval?(result)
             if let b = result.budget {
                 let p = result.phaseSeconds
                 logger.info("fleet interval", metadata: ["interval": "\(k)", "total_gpus": "\(b.totalGPUs)",

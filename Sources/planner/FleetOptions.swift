@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PlannerCore
 
 /// Flags of `planner run` that turn one process into the planner of a fleet.
 struct FleetOptions: ParsableArguments {
@@ -33,11 +34,19 @@ struct FleetOptions: ParsableArguments {
     @Option(name: .customLong("fleet-lease-ttl"), help: "Fleet sharding: seconds a dead replica keeps its namespaces before the others take them.")
     var fleetLeaseTTL: Int = 10
 
-    var isFleet: Bool { managedNamespaces != nil }
+    @Flag(name: .customLong("discover"),
+          help: "Fleet: also plan every etcd namespace with planner keys (v1/NS/planner/), found again every --discover-every intervals.")
+    var discover = false
+
+    @Option(name: .customLong("discover-every"), help: "Fleet: intervals between two discoveries (--discover).")
+    var discoverEvery: Int = 1
+
+    /// A fleet: namespaces listed (flag or the config's `deployments`) or discovered.
+    var isFleet: Bool { managedNamespaces != nil || discover }
 
     /// The namespaces in order; empty entries and duplicates are refused.
     func namespaces() throws -> [String] {
-        guard let list = managedNamespaces else { return [] }
+        guard let list = managedNamespaces, !(discover && list.isEmpty) else { return [] }
         let names = list.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         var seen = Set<String>()
         for name in names {
@@ -48,16 +57,17 @@ struct FleetOptions: ParsableArguments {
         return names
     }
 
-    /// NS → weight for the listed namespaces (1 when not given).
-    func weights(for namespaces: [String]) throws -> [String: Double] {
-        var out = Dictionary(uniqueKeysWithValues: namespaces.map { ($0, 1.0) })
+    /// NS → weight given by --fleet-weights; a name not listed is refused unless namespaces are discovered.
+    func flagWeights(listed namespaces: [String]) throws -> [String: Double] {
+        var out: [String: Double] = [:]
         guard let text = fleetWeights else { return out }
+        let listed = Set(namespaces)
         for entry in text.split(separator: ",") {
             let parts = entry.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             guard parts.count == 2, let w = Double(parts[1]), w.isFinite, w >= 0 else {
                 throw ValidationError("--fleet-weights: '\(entry)' is not NS=WEIGHT with a finite WEIGHT ≥ 0")
             }
-            guard out[parts[0]] != nil else {
+            guard discover || listed.contains(parts[0]) else {
                 throw ValidationError("--fleet-weights: '\(parts[0])' is not in --managed-namespaces")
             }
             out[parts[0]] = w
@@ -66,13 +76,14 @@ struct FleetOptions: ParsableArguments {
     }
 
     func validate() throws {
+        try NumericFlag.check("--discover-every", discoverEvery, IntegerLimits(1...1_000_000, unit: "intervals"))
         if maxTotalGPUs < -1 { throw ValidationError("--max-total-gpus must be -1 (no limit) or ≥ 0 (got \(maxTotalGPUs))") }
         if minTotalGPUs < -1 { throw ValidationError("--min-total-gpus must be -1 (none) or ≥ 0 (got \(minTotalGPUs))") }
         if maxTotalGPUs >= 0, minTotalGPUs > maxTotalGPUs {
             throw ValidationError("--min-total-gpus (\(minTotalGPUs)) is above --max-total-gpus (\(maxTotalGPUs))")
         }
         if !isFleet, maxTotalGPUs >= 0 || minTotalGPUs >= 0 || fleetWeights != nil || fleetProfileRoot != nil {
-            throw ValidationError("--max-total-gpus, --min-total-gpus, --fleet-weights and --fleet-profile-root need --managed-namespaces")
+            throw ValidationError("--max-total-gpus, --min-total-gpus, --fleet-weights and --fleet-profile-root need --managed-namespaces (or --discover, or a config's deployments)")
         }
         if fleetLeaseTTL < 1 { throw ValidationError("--fleet-lease-ttl must be at least 1 s (got \(fleetLeaseTTL))") }
         if let id = fleetReplicaID, id.isEmpty || id.contains("/") {
@@ -81,7 +92,7 @@ struct FleetOptions: ParsableArguments {
         if fleetName.isEmpty || fleetName.contains("/") {
             throw ValidationError("--fleet-name '\(fleetName)' must be non-empty and contain no '/'")
         }
-        if !isFleet, fleetReplicaID != nil { throw ValidationError("--fleet-replica-id needs --managed-namespaces") }
-        _ = try weights(for: try namespaces())
+        if !isFleet, fleetReplicaID != nil { throw ValidationError("--fleet-replica-id needs a fleet (--managed-namespaces, --discover or a config's deployments)") }
+        _ = try flagWeights(listed: try namespaces())
     }
 }

@@ -5,58 +5,52 @@ import Logging
 import PlannerCore
 import PlannerIO
 
-/// `planner run --managed-namespaces a,b,c`: one process plans several
-/// deployments from one batched metrics read per interval under one GPU budget.
+/// `planner run --managed-namespaces a,b,c` (or `--discover`, or a config's `deployments`):
+/// one process plans several deployments, each with its own settings, from one batched
+/// metrics read per interval under one GPU budget.
 extension RunCommand {
     func runFleet(logger: Logger) async throws {
         guard environment == .virtual else {
-            throw ValidationError("--managed-namespaces needs --environment virtual (a Kubernetes fleet is not built yet)")
+            throw ValidationError("a fleet (--managed-namespaces, --discover or a config's deployments) needs "
+                + "--environment virtual (a Kubernetes fleet is not built yet)")
         }
         guard let model = modelName, !model.isEmpty else {
-            throw ValidationError("--managed-namespaces needs --model-name (the model every managed deployment serves)")
+            throw ValidationError("a fleet needs --model-name (the model its deployments serve unless their config entry names another)")
         }
         if leaderElection {
-            throw ValidationError("--leader-election is not available with --managed-namespaces yet")
-        }
-        if metricReportingPrometheusPort > 0 {
-            logger.warning("--metric-reporting-prometheus-port is ignored with --managed-namespaces (no fleet gauges yet)")
+            throw ValidationError("--leader-election is not available in a fleet yet")
         }
         let names = try fleet.namespaces()
-        let weights = try fleet.weights(for: names)
-        var settings = try planner.plannerSettings(correctionEnabled: !noCorrection)
-        settings.maxGPUBudget = -1 // the fleet budget replaces the per-deployment one
+        let deployments = try fleetDeployments()
         let environmentVariables = ProcessInfo.processInfo.environment
         // The single-deployment path's client: endpoints, credentials and TLS from the etcd flags/environment.
         let etcd = try self.etcd.client(logger: Logger(label: "planner.etcd"), warn: { logger.warning("\($0)") })
         let timing = try VirtualConnectorTiming.fromEnvironment(environmentVariables)
-        let history = planner.warmupHistory(intervalSeconds: settings.intervalSeconds, warn: { logger.warning("\($0)") })
-
+        let factory = FleetMemberFactory(defaults: planner, deployments: deployments, fleet: fleet,
+                                         flagWeights: try fleet.flagWeights(listed: names), correctionEnabled: !noCorrection,
+                                         model: model, etcd: etcd, timing: timing, logger: logger)
         var members: [FleetMember] = []
         for name in names {
-            let directory = fleet.fleetProfileRoot.map { URL(fileURLWithPath: $0).appendingPathComponent(name).path }
-                ?? planner.profileFlags.profileResultsDir
-            do {
-                let profile = try ProfileLoader.load(directory: directory)
-                let engine = try planner.decisionEngine(settings: settings, profile: profile)
-                if let history { engine.warmUp(with: history.intervals) }
-                let connector = try VirtualConnector(client: etcd, namespace: name, timing: timing)
-                members.append(FleetMember(name: name, engine: engine, connector: connector, weight: weights[name] ?? 1))
-            } catch {
-                let line = "planner run: deployment '\(name)' skipped: \(error)\n"
-                FileHandle.standardError.write(Data(line.utf8))
-            }
+            if let m = await factory.make(name) { members.append(m) }
         }
-        guard !members.isEmpty else {
-            throw ValidationError("--managed-namespaces: no deployment could be set up (see the lines above)")
+        if fleet.discover, let found = await factory.discover(current: members, listed: names) { members = found }
+        guard !members.isEmpty || fleet.discover else {
+            throw ValidationError("fleet: no deployment could be set up (see the lines above)")
         }
-        // Every member's etcd keys in a few transactions per interval (docs/fleet.md).
-        let batched = try FleetVirtualConnector(client: etcd, namespaces: members.map(\.name), timing: timing)
+        // Every member's etcd keys in a few transactions per interval (docs/fleet.md); rebuilt when
+        // discovery changes the members.
+        let makeConnector: @Sendable ([FleetMember]) -> FleetConnector = { members in
+            (try? FleetVirtualConnector(client: etcd, namespaces: members.map(\.name), timing: timing))
+                ?? MemberConnectors(members: members)
+        }
+        let batched = makeConnector(members)
         let initial = await batched.currentWorkerCounts(of: members.map(\.name))
         for (m, counts) in zip(members, initial) { if case let .success(w) = counts { m.start(with: w) } }
+        let settings = try planner.plannerSettings(correctionEnabled: !noCorrection)
         let reader = try PrometheusFleetReader(endpoint: metricPullingPrometheusEndpoint, timeoutSeconds: prometheusTimeout)
-        let keys = members.map { FleetMetricsKey(namespace: $0.name, model: model) }
         let planner = FleetPlanner(members: members, maxTotalGPUs: fleet.maxTotalGPUs, minTotalGPUs: fleet.minTotalGPUs,
-                                   noOperation: noOperation, connector: batched)
+                                   noOperation: noOperation, connector: batched,
+                                   makeConnector: makeConnector)
         var registry: FleetReplicaRegistry?
         var heartbeats: Task<Void, Never>?
         if let id = fleet.fleetReplicaID {
@@ -72,24 +66,66 @@ extension RunCommand {
                 }
             }
         }
-        let memberNames = members.map(\.name)
         let owned: (() async throws -> Set<String>)? = registry.map { r in
             {
                 let live = try await r.liveReplicas()
-                let mine = FleetSharding.owned(by: r.replicaID, of: memberNames, among: live)
+                let mine = FleetSharding.owned(by: r.replicaID, of: planner.members.map(\.name), among: live)
                 logger.info("fleet shard", metadata: ["replica": "\(r.replicaID)", "live_replicas": "\(live.joined(separator: ","))",
                                                       "planned_here": "\(mine.count)"])
                 return Set(mine)
             }
         }
+        let reporter = try await fleetGauges(planner, factory: factory, logger: logger)
+        let every = fleet.discoverEvery
+        let membership: ((Int) async -> [FleetMember]?)? = fleet.discover ? { k in
+            // Interval 1 uses the discovery made at start-up.
+            k > 1 && (k - 1) % every == 0 ? await factory.discover(current: planner.members, listed: names) : nil
+        } : nil
         let signals = Self.onTerminationSignals { planner.requestStop() }
         await planner.run(intervalSeconds: settings.intervalSeconds, maxIntervals: maxIntervals > 0 ? maxIntervals : nil,
-                          owned: owned) { interval in
+                          owned: owned, membership: membership, onInterval: { result in
+                              reporter?.reporter.publish(members: planner.members, outcomes: result.outcomes,
+                                                         intervalSeconds: settings.intervalSeconds,
+                                                         maxTotalGPUs: fleet.maxTotalGPUs, minTotalGPUs: fleet.minTotalGPUs,
+                                                         notSetUp: factory.failed.count)
+                          }) { interval in
+            let keys = planner.members.map { FleetMetricsKey(namespace: $0.name, model: factory.model(for: $0.name)) }
             let observed = try await reader.observe(keys, intervalSeconds: interval)
             return Dictionary(observed.map { ($0.key.namespace, $0.value) }, uniquingKeysWith: { a, _ in a })
         }
         signals.forEach { $0.cancel() }
         heartbeats?.cancel()
         await registry?.leave()
+        await reporter?.server.stop()
+    }
+
+    /// The config file's `deployments`, each over the fleet's defaults (empty without a config).
+    /// Entries not planned (--managed-namespaces given on the command line) only get a warning.
+    func fleetDeployments() throws -> [FleetDeployment] {
+        guard let argument = configOptions.config else { return [] }
+        let document = try ConfigDocument.load(argument: argument)
+        let deployments = try FleetConfig.deployments(in: document, defaults: planner)
+        if !fleet.discover, let listed = try? Set(fleet.namespaces()) {
+            let unplanned = deployments.map(\.namespace).filter { !listed.contains($0) }
+            if !unplanned.isEmpty {
+                FileHandle.standardError.write(Data(("planner run: warning: \(document.source): deployments not in "
+                    + "--managed-namespaces are not planned: \(unplanned.joined(separator: ", "))\n").utf8))
+            }
+        }
+        return deployments
+    }
+
+    /// With --metric-reporting-prometheus-port: the fleet's gauges, served and published once before the first interval.
+    func fleetGauges(_ planner: FleetPlanner, factory: FleetMemberFactory,
+                     logger: Logger) async throws -> (reporter: FleetMetricsReporter, server: PlannerHTTPServer)? {
+        guard metricReportingPrometheusPort > 0 else { return nil }
+        let reporter = FleetMetricsReporter(advisory: advisory || noOperation)
+        let interval = planner.members.first?.engine.settings.intervalSeconds ?? 60
+        reporter.publish(members: planner.members, outcomes: nil, intervalSeconds: interval, maxTotalGPUs: fleet.maxTotalGPUs,
+                         minTotalGPUs: fleet.minTotalGPUs, notSetUp: factory.failed.count)
+        let server = try await PlannerHTTPServer.start(host: serving.metricReportingHost, port: metricReportingPrometheusPort,
+                                                       routes: reporter.routes, what: "--metric-reporting-prometheus-port")
+        logger.info("serving fleet metrics", metadata: ["address": "\(serving.metricReportingHost):\(metricReportingPrometheusPort)"])
+        return (reporter, server)
     }
 }

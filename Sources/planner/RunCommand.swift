@@ -98,6 +98,7 @@ struct RunCommand: AsyncParsableCommand, ConfigurableCommand {
         try planner.predictor.tuning.validate()
         try prometheusAccess.validate()
         try serving.validate()
+        try fleet.validate()
     }
 
     @OptionGroup(title: "etcd credentials (--environment virtual)") var etcd: EtcdOptions

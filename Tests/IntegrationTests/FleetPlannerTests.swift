@@ -9,7 +9,10 @@ import XCTest
 final class FleetPlannerTests: XCTestCase {
     typealias Connector = LivePlannerTests.RecordingConnector
 
-    func member(_ name: String, weight: Double = 1) throws -> FleetMember {
+    func member(_ name: String, weight: Double = 1) throws -> FleetMember { try Self.member(name, weight: weight) }
+
+    /// A member on the llama-8b profile with a constant predictor and a recording connector.
+    static func member(_ name: String, weight: Double = 1) throws -> FleetMember {
         var s = PlannerSettings()
         s.intervalSeconds = 60
         s.maxGPUBudget = -1

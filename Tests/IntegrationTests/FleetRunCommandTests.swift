@@ -5,7 +5,7 @@ import XCTest
 
 /// `planner run --managed-namespaces` as a process against a real etcd and a real
 /// Prometheus scraping one test frontend per namespace.
-final class FleetRunCommandTests: XCTestCase {
+final class FleetRunCommandTests: XCTestCase, FleetPeerHolding {
     var etcd: EtcdProcess?
     var prometheus: PrometheusProcess?
     var frontends: [TestFrontend] = []
@@ -19,23 +19,9 @@ final class FleetRunCommandTests: XCTestCase {
     }
 
     func testPlansEveryGoodDeploymentUnderOneBudgetAndSkipsBrokenOnes() async throws {
-        try PrometheusProcess.requireInstalled()
-        try EtcdProcess.requireInstalled()
-        try PlannerProcess.requireExecutable()
         let tag = UUID().uuidString.prefix(6).lowercased()
         let good = ["fa-\(tag)", "fb-\(tag)"], missing = "fc-\(tag)", broken = "fd-\(tag)"
-        let e = try await EtcdProcess.startSingle()
-        etcd = e
-        var targets: [String: String] = [:]
-        for (i, ns) in good.enumerated() {
-            let f = TestFrontend(requests: TestFrontend.phases([(300, 50)], isl: 2000, osl: 200), model: "Qwen-32B",
-                                 namespace: ns, speedup: 1)
-            frontends.append(f)
-            targets["frontend-\(i)"] = "127.0.0.1:\(try await f.start().port)"
-        }
-        let p = try await PrometheusProcess.start(targets: targets)
-        prometheus = p
-        _ = try await p.waitForSamples("count(dynamo_frontend_requests_total) >= 4")
+        let (e, p) = try await startFleetPeers(serving: good, rate: 50)
 
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-profiles-\(tag)")
         profileRoot = root
@@ -101,23 +87,9 @@ final class FleetRunCommandTests: XCTestCase {
     /// Two replicas with one --fleet-name split four namespaces: each namespace is
     /// decided, by exactly one replica.
     func testTwoReplicasSplitTheFleet() async throws {
-        try PrometheusProcess.requireInstalled()
-        try EtcdProcess.requireInstalled()
-        try PlannerProcess.requireExecutable()
         let tag = UUID().uuidString.prefix(6).lowercased()
         let names = (0..<4).map { "s\($0)-\(tag)" }
-        let e = try await EtcdProcess.startSingle()
-        etcd = e
-        var targets: [String: String] = [:]
-        for (i, ns) in names.enumerated() {
-            let f = TestFrontend(requests: TestFrontend.phases([(300, 20)], isl: 2000, osl: 200), model: "Qwen-32B",
-                                 namespace: ns, speedup: 1)
-            frontends.append(f)
-            targets["frontend-\(i)"] = "127.0.0.1:\(try await f.start().port)"
-        }
-        let p = try await PrometheusProcess.start(targets: targets)
-        prometheus = p
-        _ = try await p.waitForSamples("count(dynamo_frontend_requests_total) >= 8")
+        let (e, p) = try await startFleetPeers(serving: names, rate: 20)
         let fixture = LivePlannerTests.root.appendingPathComponent("Tests/Fixtures/profiles/h100_qwen32b_tp2").path
         async let one = runPlanner(["--managed-namespaces", names.joined(separator: ","), "--profile-results-dir", fixture,
                                     "--fleet-replica-id", "one", "--fleet-name", tag, "--fleet-lease-ttl", "5"],

@@ -48,14 +48,31 @@ struct DynamoPlannerGauges {
     private var gauges: [String: Gauge] = [:]
     private var reasons: [DecisionReason: Gauge] = [:]
 
-    init(registry: PrometheusCollectorRegistry) {
+    /// `labels` go on every gauge (the fleet's `dynamo_namespace`); none for one deployment.
+    init(registry: PrometheusCollectorRegistry, labels: [(String, String)] = []) {
         for (name, help) in Self.definitions {
-            gauges[name] = registry.makeGauge(name: name, help: help)
+            gauges[name] = labels.isEmpty ? registry.makeGauge(name: name, help: help)
+                : registry.makeGauge(name: name, labels: labels, help: help)
         }
         for reason in DecisionReason.allCases {
-            reasons[reason] = registry.makeGauge(name: Self.reasonGauge, labels: [(Self.reasonGauge, reason.rawValue)],
+            reasons[reason] = registry.makeGauge(name: Self.reasonGauge, labels: labels + [(Self.reasonGauge, reason.rawValue)],
                                                  help: Self.reasonHelp)
         }
+    }
+
+    /// Takes every gauge out of `registry` (a deployment that left the fleet).
+    func unregister(from registry: PrometheusCollectorRegistry) {
+        gauges.values.forEach(registry.unregisterGauge)
+        reasons.values.forEach(registry.unregisterGauge)
+    }
+
+    /// The state's values under their `dynamo_planner_*` names, then the settings-derived gauges.
+    func publish(_ state: PlannerState, intervalSeconds: Int, settings: PlannerSettings, paused: Bool, advisory: Bool) {
+        let interval = Double(max(1, intervalSeconds))
+        for gauge in Self.stateValues {
+            if let v = gauge.read(state, interval) { set(gauge.dynamo, v) }
+        }
+        publishSettings(state, settings: settings, paused: paused, advisory: advisory)
     }
 
     func set(_ name: String, _ value: Double) {

@@ -46,12 +46,12 @@ public final class PlannerMetricsReporter: PlannerStateSink, @unchecked Sendable
     public func publish(_ state: PlannerState, intervalSeconds: Int) {
         let interval = Double(max(1, intervalSeconds))
         for gauge in DynamoPlannerGauges.stateValues {
-            guard let v = gauge.read(state, interval) else { continue }
-            if let legacy = gauge.legacy { set(legacy, v) }
-            dynamo.set(gauge.dynamo, v)
+            guard let legacy = gauge.legacy, let v = gauge.read(state, interval) else { continue }
+            set(legacy, v)
         }
         let effective = controls?.effectiveSettings ?? settings
-        dynamo.publishSettings(state, settings: effective, paused: controls?.isPaused ?? false, advisory: advisory)
+        dynamo.publish(state, intervalSeconds: intervalSeconds, settings: effective,
+                       paused: controls?.isPaused ?? false, advisory: advisory)
     }
 
     /// The exposition text served on /metrics.
@@ -62,9 +62,12 @@ public final class PlannerMetricsReporter: PlannerStateSink, @unchecked Sendable
     }
 
     /// The routes of the planner's metrics port: `GET /metrics` (this registry) and `GET /health`.
-    public var routes: [PlannerHTTPServer.Route] {
+    public var routes: [PlannerHTTPServer.Route] { Self.routes(render: { [self] in render() }) }
+
+    /// `GET /metrics` answered by `render`, and `GET /health`.
+    static func routes(render: @escaping @Sendable () -> String) -> [PlannerHTTPServer.Route] {
         [
-            PlannerHTTPServer.Route("GET", "/metrics") { [self] _ in
+            PlannerHTTPServer.Route("GET", "/metrics") { _ in
                 HTTPServerResponse(contentType: "text/plain; version=0.0.4; charset=utf-8", body: render())
             },
             PlannerHTTPServer.Route("GET", "/health") { _ in HTTPServerResponse(body: "ok\n") },

@@ -50,6 +50,11 @@ public struct ConfigLocation {
     public var source: String
     public var path: String
 
+    public init(source: String, path: String) {
+        self.source = source
+        self.path = path
+    }
+
     public func error(_ node: ConfigNode, _ message: String) -> ConfigError {
         ConfigError(source: source, line: node.line, path: path, message: message)
     }

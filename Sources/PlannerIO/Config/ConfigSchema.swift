@@ -32,8 +32,10 @@ public struct ConfigSchema<Root> {
     }
 
     /// Writes the document's values into `root`, except for fields whose flag is in
-    /// `flagsGiven` (long flag names as typed, e.g. `--ttft`).
-    public func apply(_ document: ConfigDocument, to root: inout Root, flagsGiven: Set<String>) throws -> Outcome {
+    /// `flagsGiven` (long flag names as typed, e.g. `--ttft`). `pathPrefix` names where
+    /// the document sits when it is an entry of a larger one (`deployments[2]`).
+    public func apply(_ document: ConfigDocument, to root: inout Root, flagsGiven: Set<String>,
+                      pathPrefix: String = "") throws -> Outcome {
         var byName: [String: Int] = [:]
         for (i, f) in fields.enumerated() {
             for n in [f.name] + f.aliases { byName[n] = i }
@@ -42,7 +44,7 @@ public struct ConfigSchema<Root> {
         var ignored: [String] = []
         var seenField: [Int: String] = [:]
         for (key, node) in document.fields {
-            let at = ConfigLocation(source: document.source, path: key)
+            let at = ConfigLocation(source: document.source, path: pathPrefix.isEmpty ? key : "\(pathPrefix).\(key)")
             if let i = byName[key] {
                 if let other = seenField[i] {
                     throw at.error(node, "the same setting as '\(other)', given twice")

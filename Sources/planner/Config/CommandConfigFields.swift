@@ -32,6 +32,7 @@ extension RunCommand {
         ]
         + PrometheusAccessOptions.configFields.map { $0.lifted(\RunCommand.prometheusAccess) }
         + ServingOptions.configFields.map { $0.lifted(\RunCommand.serving) }
+        + FleetOptions.configFields.map { $0.lifted(\RunCommand.fleet) }
 }
 
 extension DryrunCommand {

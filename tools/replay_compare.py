@@ -159,8 +159,8 @@ def attainment_at(curve, gpu):
     return curve[0][1]
 
 
-def main():
-    argv = sys.argv[1:]
+def parse(argv, out_dir, add_arguments):
+    """The script's own arguments (before `--`) and the replay flags after it (startup time 60 s unless given)."""
     extra = []
     if "--" in argv:
         i = argv.index("--")
@@ -169,15 +169,22 @@ def main():
     ap.add_argument("--dataset", required=True)
     ap.add_argument("--planner", default=".build/release/planner")
     ap.add_argument("--interval", type=int, default=60)
-    ap.add_argument("--out-dir", default="/tmp/replay_compare")
-    ap.add_argument("--chart")
-    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--out-dir", default=out_dir)
     ap.add_argument("--jobs", type=int, default=1, help="replays run at once")
-    ap.add_argument("--reuse", action="store_true", help="keep a policy's JSON from an earlier run when newer than the planner")
+    add_arguments(ap)
     a = ap.parse_args(argv)
     if "--startup-time" not in extra:
         extra += ["--startup-time", "60"]
     os.makedirs(a.out_dir, exist_ok=True)
+    return a, extra
+
+
+def main():
+    def arguments(ap):
+        ap.add_argument("--chart")
+        ap.add_argument("--quick", action="store_true")
+        ap.add_argument("--reuse", action="store_true", help="keep a policy's JSON from an earlier run when newer than the planner")
+    a, extra = parse(sys.argv[1:], "/tmp/replay_compare", arguments)
     def one(policy):
         name, predictor, flags, family, headroom = policy
         out = os.path.join(a.out_dir, name.replace(" ", "_").replace("=", "").replace("+", "plus") + ".json")

@@ -120,9 +120,9 @@ struct cn_replay_sim {
     rp_event *heap;
     int32_t nheap, heapcap;
     /* workers to (re)start at the end of the current instant */
-    int32_t *dirty;
-    uint8_t *is_dirty;
-    int32_t ndirty;
+    int32_t *dirty;      /* a ring of 2 · maxw: a worker is in it at most once until started, but one */
+    uint8_t *is_dirty;   /* started in start_dirty may be marked again and appended behind the others */
+    int32_t ndirty;      /* entries appended since the last start_dirty (may exceed 2 · maxw) */
     /* scratch: the groups of one request's keyed prompt blocks (request keys_serial with blocks of keys_bs
        tokens: keys_n groups, keys_blocks blocks), and the records found for them */
     uint64_t *keys;

@@ -6,7 +6,7 @@
 
 void rp_mark_dirty(cn_replay_sim *s, rp_worker *w) {
     int32_t g = w->pool * s->maxw + w->slot;
-    if (!s->is_dirty[g]) { s->is_dirty[g] = 1; s->dirty[s->ndirty++] = g; }
+    if (!s->is_dirty[g]) { s->is_dirty[g] = 1; s->dirty[s->ndirty++ % (2 * s->maxw)] = g; }
 }
 
 static int64_t pool_count(const cn_replay_sim *s, int pool, int state) {

@@ -308,16 +308,20 @@ static void handle(cn_replay_sim *s, const rp_event *ev) {
     }
 }
 
+/* Starts the marked workers in worker order. A started worker can mark others (or itself) again; they are
+ * started in the same pass, in the order marked. Never more than 2 · maxw are waiting (each at most once), so
+ * the ring of 2 · maxw holds them: the slot an append reuses was read already. */
 static void start_dirty(cn_replay_sim *s) {
-    for (int32_t a = 1; a < s->ndirty; a++) {   /* worker order; the list is short */
+    const int32_t cap = 2 * s->maxw;
+    for (int32_t a = 1; a < s->ndirty; a++) {   /* worker order; the list is short (≤ cap before the pass) */
         int32_t g = s->dirty[a], b = a - 1;
         while (b >= 0 && s->dirty[b] > g) { s->dirty[b + 1] = s->dirty[b]; b--; }
         s->dirty[b + 1] = g;
     }
     for (int32_t a = 0; a < s->ndirty; a++) {
-        rp_worker *w = &s->w[s->dirty[a]];
-        s->is_dirty[s->dirty[a]] = 0;
-        rp_worker_start_iteration(s, w);
+        int32_t g = s->dirty[a % cap];
+        s->is_dirty[g] = 0;
+        rp_worker_start_iteration(s, &s->w[g]);
     }
     s->ndirty = 0;
 }

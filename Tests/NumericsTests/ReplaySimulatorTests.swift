@@ -241,6 +241,37 @@ final class ReplaySimulatorTests: XCTestCase {
         XCTAssertEqual(a, b)
     }
 
+    /// A worker started at the end of an instant can mark others (or itself) to start again in the same
+    /// pass; with every worker slot in use that list outgrew its 2 · slots storage and wrote past it (a crash
+    /// or silently different results, e.g. `planner replay --no-planner --num-prefill-workers 3
+    /// --num-decode-workers 1`). Slots nobody uses must not change a result.
+    func testFullPoolsGiveTheSameResultAsSpareWorkerSlots() throws {
+        func once(slots: Int, prefill: Int, decode: Int) throws -> [ReplayCompletion] {
+            let sim = try simulator {
+                $0.mode = .disaggregated
+                $0.maxWorkersPerPool = slots
+                $0.perf = .tables(prefillTokens: [1, 16384], prefillMs: [5, 1500], decodeKv: [0, 100000],
+                                  decodeContext: [1, 16384], decodeMs: [5, 8, 10, 20])
+                $0.prefillEngine.numGpuBlocks = 7500
+                $0.decodeEngine.numGpuBlocks = 7500
+            }
+            try sim.setWorkers(.prefill, prefill, initial: true)
+            try sim.setWorkers(.decode, decode, initial: true)
+            var x: UInt64 = 12345
+            func next() -> Int { x = x &* 6364136223846793005 &+ 1442695040888963407; return Int(x >> 40) }
+            try sim.submit((0..<400).map { i in
+                ReplayArrival(id: Int64(i), arrival: Double(i) * 0.005, isl: 200 + next() % 12000, osl: 1 + next() % 400,
+                              hashIDs: [UInt64(next() % 5)] + (0..<4).map { _ in UInt64(next()) })
+            })
+            return try drain(sim)
+        }
+        for (prefill, decode) in [(1, 1), (2, 2), (3, 1)] {
+            let full = try once(slots: max(prefill, decode), prefill: prefill, decode: decode)
+            XCTAssertEqual(full.count, 400)
+            XCTAssertEqual(full, try once(slots: 8, prefill: prefill, decode: decode), "\(prefill) + \(decode) workers")
+        }
+    }
+
     func testGapQuantilesMatchTheExactOrderStatisticsClosely() throws {
         let sim = try simulator()
         try sim.setWorkers(.aggregated, 1, initial: true)

@@ -32,6 +32,8 @@ public final class LivePlanner: @unchecked Sendable {
     /// Pause, runtime limits and the state the control API reads.
     public let controls: PlannerControls
     public private(set) var state: PlannerState
+    /// The SLA feedback's startup rule, per pool (prefill, decode).
+    private var feedbackGates = (prefill: SLAFeedback.IntervalGate(), decode: SLAFeedback.IntervalGate())
     /// Intervals skipped because the metrics source or the connector was unreachable.
     public private(set) var skippedIntervals = 0
     /// Decisions made, and how many of them reached the connector.
@@ -125,8 +127,8 @@ public final class LivePlanner: @unchecked Sendable {
         state.corrections = engine.correctionFactors(observed: observed, decodeWorkers: workers.decode,
                                                      previous: state.corrections)
         engine.observeAttainment(
-            ttft: SLAFeedback.countsInterval(served: served?.prefill, asked: asked?.prefill) ? observed.ttftAttainment : nil,
-            itl: SLAFeedback.countsInterval(served: served?.decode, asked: asked?.decode) ? observed.itlAttainment : nil)
+            ttft: feedbackGates.prefill.counts(served: served?.prefill, asked: asked?.prefill) ? observed.ttftAttainment : nil,
+            itl: feedbackGates.decode.counts(served: served?.decode, asked: asked?.decode) ? observed.itlAttainment : nil)
         let predicted = engine.predictLoad()
         let decision = engine.holdScaleDown(engine.decide(predicted, corrections: state.corrections))
         state.record(predicted: predicted, decision: decision)

@@ -9,21 +9,16 @@ import XCTest
 /// Prometheus: decisions land under the advisory keys only, the control API (loopback)
 /// answers state, PATCH and pause, /metrics carries the decision reason, and the HTML report
 /// is written at exit.
-final class EndToEndAdvisoryRunTests: XCTestCase {
+final class EndToEndAdvisoryRunTests: XCTestCase, PeerHolding {
     var etcd: EtcdProcess?
     var prometheus: PrometheusProcess?
-    var frontend: TestFrontend?
+    var frontends: [TestFrontend] = []
     var planner: Process?
     var scratch: URL?
 
     override func tearDown() async throws {
-        if let planner, planner.isRunning {
-            kill(planner.processIdentifier, SIGKILL)
-            planner.waitUntilExit()
-        }
-        prometheus?.kill()
-        etcd?.kill()
-        await frontend?.stop()
+        planner?.killIfRunning()
+        await stopPeers()
         if let scratch { try? FileManager.default.removeItem(at: scratch) }
     }
 
@@ -36,22 +31,14 @@ final class EndToEndAdvisoryRunTests: XCTestCase {
     }
 
     func testAdvisoryRunPublishesAdvisoryKeysAndAnswersTheControlAPI() async throws {
-        try PrometheusProcess.requireInstalled()
-        try EtcdProcess.requireInstalled()
         try PlannerProcess.requireExecutable()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("advisory-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         scratch = dir
         let namespace = "adv-\(UUID().uuidString.prefix(6).lowercased())"
-        let f = TestFrontend(requests: TestFrontend.phases([(300, 50)], isl: 2000, osl: 200), model: "Qwen-32B",
-                             namespace: namespace, speedup: 1)
-        frontend = f
-        let e = try await EtcdProcess.startSingle()
-        etcd = e
-        let server = try await f.start()
-        let p = try await PrometheusProcess.start(targets: ["frontend": "127.0.0.1:\(server.port)"])
-        prometheus = p
-        _ = try await p.waitForSamples("dynamo_frontend_requests_total")
+        let (started, p) = try await startLivePeers(namespace: namespace,
+                                                    requests: TestFrontend.phases([(300, 50)], isl: 2000, osl: 200))
+        let e = try XCTUnwrap(started)
 
         let metricsPort = try ManagedProcess.freePort(), controlPort = try ManagedProcess.freePort()
         let report = dir.appendingPathComponent("run.html")
@@ -116,12 +103,7 @@ final class EndToEndAdvisoryRunTests: XCTestCase {
         XCTAssertTrue(metrics.contains("dynamo_planner_decision_reason{dynamo_planner_decision_reason="), metrics)
         XCTAssertTrue(metrics.contains("dynamo_planner_advisory 1"), metrics)
 
-        kill(process.processIdentifier, SIGTERM)
-        let exited = await Task.detached { () -> Bool in
-            let deadline = Date().addingTimeInterval(10)
-            while process.isRunning && Date() < deadline { usleep(50_000) }
-            return !process.isRunning
-        }.value
+        let exited = await process.terminateAndWait(seconds: 10)
         XCTAssertTrue(exited)
         XCTAssertEqual(process.terminationStatus, 0)
         let html = try String(contentsOf: report, encoding: .utf8)

@@ -7,32 +7,22 @@ import XCTest
 /// The live loop while its real dependencies die and come back: etcd is killed
 /// for two intervals, then Prometheus. The loop must log and skip those
 /// intervals, never trap or stall, and decide and apply again once they return.
-final class EndToEndOutageTests: XCTestCase {
+final class EndToEndOutageTests: XCTestCase, PeerHolding {
     var etcd: EtcdProcess?
     var prometheus: PrometheusProcess?
-    var frontend: TestFrontend?
+    var frontends: [TestFrontend] = []
 
     override func tearDown() async throws {
-        prometheus?.kill()
-        etcd?.kill()
-        await frontend?.stop()
+        await stopPeers()
     }
 
     func testEtcdAndPrometheusOutagesAreSkippedAndRecovered() async throws {
-        try PrometheusProcess.requireInstalled()
-        try EtcdProcess.requireInstalled()
         let namespace = "outage-\(UUID().uuidString.prefix(6).lowercased())"
         // A load that keeps changing, so decisions after the outages differ from before.
         let requests = TestFrontend.phases([(4, 5), (4, 20), (4, 40), (4, 80), (4, 160), (4, 80), (4, 40), (4, 20), (30, 10)],
                                            isl: 2000, osl: 200)
-        let f = TestFrontend(requests: requests, model: "m", namespace: namespace, speedup: 1)
-        frontend = f
-        let e = try await EtcdProcess.startSingle()
-        etcd = e
-        let server = try await f.start()
-        let p = try await PrometheusProcess.start(targets: ["frontend": "127.0.0.1:\(server.port)"])
-        prometheus = p
-        _ = try await p.waitForSamples("dynamo_frontend_requests_total")
+        let (started, p) = try await startLivePeers(namespace: namespace, requests: requests, model: "m")
+        let e = try XCTUnwrap(started)
 
         let etcdClient = EtcdClient(endpoints: try EtcdEndpoints([e.clientURL]),
                                     configuration: EtcdClientConfiguration(requestTimeoutSeconds: 0.5, retryRounds: 1))

@@ -8,38 +8,25 @@ import XCTest
 /// `planner run --environment virtual` as a process: flags and environment
 /// variables wired, decisions written to a real etcd from a real Prometheus,
 /// its /metrics served, and SIGTERM ending it cleanly between intervals.
-final class EndToEndRunCommandTests: XCTestCase {
+final class EndToEndRunCommandTests: XCTestCase, PeerHolding {
     var etcd: EtcdProcess?
     var prometheus: PrometheusProcess?
-    var frontend: TestFrontend?
+    var frontends: [TestFrontend] = []
     var planner: Process?
 
     override func tearDown() async throws {
-        if let planner, planner.isRunning {
-            kill(planner.processIdentifier, SIGKILL)
-            planner.waitUntilExit()
-        }
-        prometheus?.kill()
-        etcd?.kill()
-        await frontend?.stop()
+        planner?.killIfRunning()
+        await stopPeers()
     }
 
     static var binary: URL { LivePlannerTests.root.appendingPathComponent(".build/debug/planner") }
 
     func testRunCommandDecidesIntoEtcdServesMetricsAndStopsOnSIGTERM() async throws {
-        try PrometheusProcess.requireInstalled()
-        try EtcdProcess.requireInstalled()
         try PlannerProcess.requireExecutable()
         let namespace = "cli-\(UUID().uuidString.prefix(6).lowercased())"
-        let f = TestFrontend(requests: TestFrontend.phases([(300, 50)], isl: 2000, osl: 200), model: "Qwen-32B",
-                             namespace: namespace, speedup: 1)
-        frontend = f
-        let e = try await EtcdProcess.startSingle()
-        etcd = e
-        let server = try await f.start()
-        let p = try await PrometheusProcess.start(targets: ["frontend": "127.0.0.1:\(server.port)"])
-        prometheus = p
-        _ = try await p.waitForSamples("dynamo_frontend_requests_total")
+        let (started, p) = try await startLivePeers(namespace: namespace,
+                                                    requests: TestFrontend.phases([(300, 50)], isl: 2000, osl: 200))
+        let e = try XCTUnwrap(started)
 
         let metricsPort = try ManagedProcess.freePort()
         let process = Process()
@@ -82,12 +69,7 @@ final class EndToEndRunCommandTests: XCTestCase {
         XCTAssertEqual(ttft ?? -1, 80, accuracy: 1e-6, "the frontend's 80 ms TTFT reached the gauge: \(text)")
 
         let stopAsked = Date()
-        kill(process.processIdentifier, SIGTERM)
-        let exited = await Task.detached { () -> Bool in
-            let deadline = Date().addingTimeInterval(10)
-            while process.isRunning && Date() < deadline { usleep(50_000) }
-            return !process.isRunning
-        }.value
+        let exited = await process.terminateAndWait(seconds: 10)
         XCTAssertTrue(exited, "SIGTERM must end the planner")
         XCTAssertLessThan(Date().timeIntervalSince(stopAsked), 5)
         XCTAssertEqual(process.terminationReason, .exit, "a clean exit, not death by the signal")

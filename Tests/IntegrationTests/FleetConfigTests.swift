@@ -7,7 +7,7 @@ import XCTest
 
 /// A fleet from one config file (`deployments`), its refusals, `--discover` on a real etcd,
 /// and the fleet's gauges scraped from `--metric-reporting-prometheus-port`.
-final class FleetConfigTests: XCTestCase, FleetPeerHolding {
+final class FleetConfigTests: XCTestCase, PeerHolding {
     var etcd: EtcdProcess?
     var prometheus: PrometheusProcess?
     var frontends: [TestFrontend] = []
@@ -19,9 +19,7 @@ final class FleetConfigTests: XCTestCase, FleetPeerHolding {
     }
 
     override func tearDown() async throws {
-        prometheus?.kill()
-        etcd?.kill()
-        for f in frontends { await f.stop() }
+        await stopPeers()
         if let scratch { try? FileManager.default.removeItem(at: scratch) }
     }
 

@@ -5,16 +5,14 @@ import XCTest
 
 /// `planner run --managed-namespaces` as a process against a real etcd and a real
 /// Prometheus scraping one test frontend per namespace.
-final class FleetRunCommandTests: XCTestCase, FleetPeerHolding {
+final class FleetRunCommandTests: XCTestCase, PeerHolding {
     var etcd: EtcdProcess?
     var prometheus: PrometheusProcess?
     var frontends: [TestFrontend] = []
     var profileRoot: URL?
 
     override func tearDown() async throws {
-        prometheus?.kill()
-        etcd?.kill()
-        for f in frontends { await f.stop() }
+        await stopPeers()
         if let profileRoot { try? FileManager.default.removeItem(at: profileRoot) }
     }
 

@@ -7,20 +7,17 @@ import XCTest
 /// API test server (delayed operator): it reads the DGD, takes GPUs per worker
 /// from its resources, waits while the DGD is not Ready, scales through the
 /// scaling adapters' scale subresource, and exits 0 on SIGTERM.
-final class KubernetesRunCommandTests: XCTestCase {
+final class KubernetesRunCommandTests: XCTestCase, PeerHolding {
     var api: KubernetesTestServer?
+    var etcd: EtcdProcess?
     var prometheus: PrometheusProcess?
-    var frontend: TestFrontend?
+    var frontends: [TestFrontend] = []
     var planner: Process?
     var scratch: URL?
 
     override func tearDown() async throws {
-        if let planner, planner.isRunning {
-            kill(planner.processIdentifier, SIGKILL)
-            planner.waitUntilExit()
-        }
-        prometheus?.kill()
-        await frontend?.stop()
+        planner?.killIfRunning()
+        await stopPeers()
         await api?.stop()
         if let scratch { try? FileManager.default.removeItem(at: scratch) }
     }
@@ -94,12 +91,7 @@ final class KubernetesRunCommandTests: XCTestCase {
 
     /// SIGTERM, then the exit: status 0 by exit, not by the signal, within 5 s.
     func stop(_ process: Process, file: StaticString = #filePath, line: UInt = #line) async {
-        kill(process.processIdentifier, SIGTERM)
-        let exited = await Task.detached { () -> Bool in
-            let deadline = Date().addingTimeInterval(5)
-            while process.isRunning && Date() < deadline { usleep(50_000) }
-            return !process.isRunning
-        }.value
+        let exited = await process.terminateAndWait(seconds: 5)
         XCTAssertTrue(exited, "SIGTERM must end the planner within 5 s", file: file, line: line)
         guard exited else { return }
         XCTAssertEqual(process.terminationReason, .exit, "a clean exit, not death by the signal", file: file, line: line)
@@ -109,15 +101,9 @@ final class KubernetesRunCommandTests: XCTestCase {
     var profile: String { PlannerProcess.repositoryRoot.appendingPathComponent("Tests/Fixtures/profiles/h100_qwen32b_tp2").path }
 
     func testRunWaitsForReadinessThenScalesThroughTheScaleSubresource() async throws {
-        try PrometheusProcess.requireInstalled()
         let namespace = "k8s-\(UUID().uuidString.prefix(6).lowercased())"
-        let f = TestFrontend(requests: TestFrontend.phases([(300, 50)], isl: 2000, osl: 200), model: "Qwen-32B",
-                             namespace: namespace, speedup: 1)
-        frontend = f
-        let web = try await f.start()
-        let p = try await PrometheusProcess.start(targets: ["frontend": "127.0.0.1:\(web.port)"])
-        prometheus = p
-        _ = try await p.waitForSamples("dynamo_frontend_requests_total")
+        let (_, p) = try await startLivePeers(namespace: namespace, requests: TestFrontend.phases([(300, 50)], isl: 2000, osl: 200),
+                                              withEtcd: false)
 
         let (server, baseEnvironment) = try await startAPI(gpus: 2)
         server.setMaxSchedulable("VllmDecodeWorker", 5)

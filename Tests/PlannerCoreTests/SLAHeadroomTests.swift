@@ -43,12 +43,31 @@ final class SLAHeadroomTests: XCTestCase {
     func testMissesWhileOrderedWorkersStartDoNotMoveTheFactor() {
         // (served from the interval's start, asked for the interval, counts)
         let table: [(Int?, Int?, Bool)] = [
-            (nil, nil, true), (1, nil, true), (nil, 3, true),
+            (nil, nil, false), (1, nil, true), (nil, 3, false),   // the first interval: the initial deployment's
             (1, 3, false),   // cold start: three ordered, one serving
             (3, 3, true), (4, 3, true), (0, 0, true), (2, 3, false),
         ]
         for (served, asked, counts) in table {
             XCTAssertEqual(SLAFeedback.countsInterval(served: served, asked: asked), counts, "\(String(describing: served)) / \(String(describing: asked))")
+        }
+    }
+
+    func testAnIntervalAfterAShortOneDoesNotCount() {
+        // (served, asked) per interval of one pool, and whether each counts: the first interval
+        // (no served count) never does; an interval counts only after one that also ran as asked.
+        let run: [(Int?, Int?, Bool)] = [
+            (nil, nil, false),  // first interval: the initial deployment
+            (1, 2, false),      // two ordered, one serving
+            (2, 2, false),      // ran as asked, but the backlog of the short interval finishes now
+            (2, 2, true),
+            (3, 3, true),
+            (3, 4, false),      // a scale-up still starting
+            (4, 4, false),
+            (4, 3, true),       // more than asked
+        ]
+        var gate = SLAFeedback.IntervalGate()
+        for (k, (served, asked, counts)) in run.enumerated() {
+            XCTAssertEqual(gate.counts(served: served, asked: asked), counts, "interval \(k)")
         }
     }
 

@@ -15,12 +15,9 @@ final class PrometheusFleetScrapeTests: XCTestCase {
         for f in frontends { await f.stop() }
     }
 
-    func testOneQueryPerMetricSplitPerNamespace() async throws {
-        try PrometheusProcess.requireInstalled()
-        // (namespace, requests per trace second, TTFT s, ITL s, ISL, OSL); replayed twice as fast.
-        let specs: [(String, Double, Double, Double, Int, Int)] = [
-            ("alpha", 20, 0.08, 0.006, 1000, 100), ("beta", 5, 0.2, 0.01, 3000, 50), ("gamma", 10, 0.05, 0.02, 500, 400),
-        ]
+    /// One test frontend per (namespace, requests per trace second, TTFT s, ITL s, ISL, OSL), replayed
+    /// twice as fast, and a real Prometheus scraping them, once it holds two scrapes of each and 6 s of data.
+    private func startPeers(_ specs: [(String, Double, Double, Double, Int, Int)]) async throws -> PrometheusProcess {
         var targets: [String: String] = [:]
         for (ns, rate, ttft, itl, isl, osl) in specs {
             let f = TestFrontend(requests: TestFrontend.phases([(600, rate)], isl: isl, osl: osl), model: "Llama-3.1-8B",
@@ -31,8 +28,18 @@ final class PrometheusFleetScrapeTests: XCTestCase {
         }
         let p = try await PrometheusProcess.start(targets: targets)
         prometheus = p
-        _ = try await p.waitForSamples("count(dynamo_frontend_requests_total) >= 6")
+        _ = try await p.waitForSamples("count(dynamo_frontend_requests_total) >= \(2 * specs.count)")
         try await Task.sleep(nanoseconds: 6_000_000_000)
+        return p
+    }
+
+    func testOneQueryPerMetricSplitPerNamespace() async throws {
+        try PrometheusProcess.requireInstalled()
+        // (namespace, requests per trace second, TTFT s, ITL s, ISL, OSL); replayed twice as fast.
+        let specs: [(String, Double, Double, Double, Int, Int)] = [
+            ("alpha", 20, 0.08, 0.006, 1000, 100), ("beta", 5, 0.2, 0.01, 3000, 50), ("gamma", 10, 0.05, 0.02, 500, 400),
+        ]
+        let p = try await startPeers(specs)
 
         let keys = specs.map { FleetMetricsKey(namespace: $0.0, model: "llama-3.1-8b") }
             + [FleetMetricsKey(namespace: "absent", model: "llama-3.1-8b")]
@@ -57,18 +64,10 @@ final class PrometheusFleetScrapeTests: XCTestCase {
     func testAttainmentPerDeploymentFromTheBuckets() async throws {
         try PrometheusProcess.requireInstalled()
         // TTFT 80 ms and 200 ms sit in the (50, 100] and (100, 500] ms buckets; ITL 6 ms and 10 ms under 50 ms.
-        let specs: [(String, Double, Double)] = [("alpha", 0.08, 0.006), ("beta", 0.2, 0.01), ("gamma", 0.08, 0.006)]
-        var targets: [String: String] = [:]
-        for (ns, ttft, itl) in specs {
-            let f = TestFrontend(requests: TestFrontend.phases([(600, 10)], isl: 1000, osl: 100), model: "Llama-3.1-8B",
-                                 namespace: ns, speedup: 2, ttftSeconds: ttft, itlSeconds: itl)
-            frontends.append(f)
-            targets["frontend-\(ns)"] = "127.0.0.1:\(try await f.start().port)"
-        }
-        let p = try await PrometheusProcess.start(targets: targets)
-        prometheus = p
-        _ = try await p.waitForSamples("count(dynamo_frontend_requests_total) >= 6")
-        try await Task.sleep(nanoseconds: 6_000_000_000)
+        let specs: [(String, Double, Double, Double, Int, Int)] = [
+            ("alpha", 10, 0.08, 0.006, 1000, 100), ("beta", 10, 0.2, 0.01, 1000, 100), ("gamma", 10, 0.08, 0.006, 1000, 100),
+        ]
+        let p = try await startPeers(specs)
 
         let keys = specs.map { FleetMetricsKey(namespace: $0.0, model: "llama-3.1-8b") }
             + [FleetMetricsKey(namespace: "absent", model: "llama-3.1-8b")]

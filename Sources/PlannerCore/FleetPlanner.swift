@@ -41,8 +41,10 @@ public final class FleetMember: @unchecked Sendable {
     }
 }
 
-/// Plans every member once per interval from one shared metrics read, then
-/// divides the fleet's GPUs with `FleetBudget` and applies the grants. A member
+/// Plans every member once per interval from one shared metrics read — each with
+/// `PlannerDecisionEngine.decideInterval`, as a single deployment (SLA feedback and
+/// `--hold-scale-down` included) — then divides the fleet's GPUs with `FleetBudget`
+/// and applies the grants. A member
 /// whose inputs cannot be read, or whose metrics are invalid, keeps its current
 /// workers; their GPUs are taken out of the budget before it is divided.
 public final class FleetPlanner: @unchecked Sendable {
@@ -147,18 +149,12 @@ public final class FleetPlanner: @unchecked Sendable {
             }
             let o = observed[m.name] ?? ObservedMetrics(ttftMilliseconds: 0, itlMilliseconds: 0, requestCount: 0,
                                                         isl: 0, osl: 0, requestDurationSeconds: 0)
-            m.state.finishInterval(workers: workers, observed: o, intervalSeconds: settings.intervalSeconds)
-            m.engine.observe(requestCount: o.requestCount ?? .nan, isl: o.isl ?? .nan, osl: o.osl ?? .nan)
-            guard o.isValid else {
+            // The single deployment's interval: feedback, sizing and the scale-down hold alike.
+            guard let result = m.engine.decideInterval(observed: o, workers: workers, state: &m.state) else {
                 pinnedGPUs = pinnedGPUs.addingSaturated(held(m, workers))
                 continue
             }
-            m.state.corrections = m.engine.correctionFactors(observed: o, decodeWorkers: workers.decode,
-                                                             previous: m.state.corrections)
-            let predicted = m.engine.predictLoad()
-            let decision = m.engine.decide(predicted, corrections: m.state.corrections)
-            m.state.record(predicted: predicted, decision: decision)
-            deciding.append((i, decision, FleetMember.shortfall(o, settings: settings)))
+            deciding.append((i, result.decision, FleetMember.shortfall(o, settings: settings)))
         }
         guard !deciding.isEmpty else {
             phases.decide = lap()
@@ -188,7 +184,10 @@ public final class FleetPlanner: @unchecked Sendable {
             decision.budgetLimited = decision.budgetLimited || grant.prefill < decision.prefill || grant.decode < decision.decode
             decision.prefill = grant.prefill
             decision.decode = grant.decode
-            members[entry.index].state.decision = decision
+            // What was asked for the next interval is the grant: the feedback's startup rule reads it.
+            let m = members[entry.index]
+            m.state.decision = decision
+            m.state.reason = DecisionReason.of(decision, current: m.state.workers, mode: m.engine.settings.mode)
             granted.append(decision)
         }
         let decisions = granted
@@ -208,12 +207,18 @@ public final class FleetPlanner: @unchecked Sendable {
             m.decisions += 1
             if applied { m.appliedDecisions += 1 }
             outcomes[entry.index] = .decided(decision, applied: applied)
+            // A member connector that reports holds (Kubernetes readiness) names them, as in a single deployment.
+            if !noOperation, let hold = (m.connector as? ScalingHoldReporting)?.lastScalingHold {
+                m.state.environmentHeld(hold)
+            }
             var meta: Logger.Metadata = ["deployment": "\(m.name)", "num_p": "\(decision.prefill)",
                                          "num_d": "\(decision.decode)", "requested_p": "\(entry.decision.prefill)",
-                                         "requested_d": "\(entry.decision.decode)", "applied": "\(applied)"]
+                                         "requested_d": "\(entry.decision.decode)", "applied": "\(applied)",
+                                         "reason": "\(m.state.reason?.rawValue ?? "none")"]
             if let failure {
                 meta["error"] = "\(failure)"
-                logger.warning("decision not applied: connector failed", metadata: meta)
+                logger.warning(m.state.reason == .heldNotReady ? "decision held: deployment not Ready"
+                    : "decision not applied: connector failed", metadata: meta)
             } else {
                 logger.info("decision", metadata: meta)
             }

@@ -11,9 +11,9 @@ public enum LiveIntervalOutcome: Equatable, Sendable {
     case unavailable(String)
 }
 
-/// The live planner (docs/behaviour.md §5): every interval, read the worker counts, observe
-/// the metrics, feed the predictors, correct, predict, decide with the same
-/// `PlannerDecisionEngine` as the dryrun, and hand the targets to the connector.
+/// The live planner (docs/behaviour.md §5): every interval, read the worker counts and the
+/// metrics, let `PlannerDecisionEngine.decideInterval` (the fleet's members use it too)
+/// observe, correct, predict and decide, and hand the targets to the connector.
 /// Everything outside is injected (metrics source, connector, clock, sink), so
 /// the loop runs the same against Prometheus and etcd as against test doubles.
 ///
@@ -32,8 +32,6 @@ public final class LivePlanner: @unchecked Sendable {
     /// Pause, runtime limits and the state the control API reads.
     public let controls: PlannerControls
     public private(set) var state: PlannerState
-    /// The SLA feedback's startup rule, per pool (prefill, decode).
-    private var feedbackGates = (prefill: SLAFeedback.IntervalGate(), decode: SLAFeedback.IntervalGate())
     /// Intervals skipped because the metrics source or the connector was unreachable.
     public private(set) var skippedIntervals = 0
     /// Decisions made, and how many of them reached the connector.
@@ -110,28 +108,13 @@ public final class LivePlanner: @unchecked Sendable {
         } catch {
             return skip("cannot read metrics: \(error)")
         }
-        // What served this interval from its start, and what the planner had asked for it.
-        let served = state.intervals > 0 ? state.workers : nil
-        let asked = state.decision
-        state.finishInterval(workers: workers, observed: observed, intervalSeconds: settings.intervalSeconds)
-        // The predictors see every observed interval, idle ones included (NaN counts as 0),
-        // so a quiet spell lowers the forecast instead of being invisible to it.
-        engine.observe(requestCount: observed.requestCount ?? .nan, isl: observed.isl ?? .nan, osl: observed.osl ?? .nan)
-        guard observed.isValid else {
+        guard let result = engine.decideInterval(observed: observed, workers: workers, state: &state) else {
             logger.info("no decision: metrics missing or NaN (no finished requests)",
                         metadata: inputMetadata(workers: workers, observed: observed))
-            state.reason = .metricsMissing
             publish(settings)
             return .invalidMetrics
         }
-        state.corrections = engine.correctionFactors(observed: observed, decodeWorkers: workers.decode,
-                                                     previous: state.corrections)
-        engine.observeAttainment(
-            ttft: feedbackGates.prefill.counts(served: served?.prefill, asked: asked?.prefill) ? observed.ttftAttainment : nil,
-            itl: feedbackGates.decode.counts(served: served?.decode, asked: asked?.decode) ? observed.itlAttainment : nil)
-        let predicted = engine.predictLoad()
-        let decision = engine.holdScaleDown(engine.decide(predicted, corrections: state.corrections))
-        state.record(predicted: predicted, decision: decision)
+        let predicted = result.predicted, decision = result.decision
         let paused = controls.isPaused
         var explanation = engine.explain(decision, load: predicted, corrections: state.corrections, current: workers)
         if paused { explanation.reason = .paused }
@@ -152,11 +135,9 @@ public final class LivePlanner: @unchecked Sendable {
             } catch {
                 failure = "\(error)"
             }
-            // A hold is the environment's answer, not a planner failure: the reason gauge says so.
             if let hold = (connector as? ScalingHoldReporting)?.lastScalingHold {
+                state.environmentHeld(hold)
                 explanation.reason = DecisionReason.of(hold)
-                state.explanation = explanation
-                state.reason = explanation.reason
             }
         }
         var meta = inputMetadata(workers: workers, observed: observed)

@@ -42,9 +42,13 @@ public final class HeadroomForecaster: LoadPredictor {
     }
 
     public func add(_ value: Double) { base.add(value) }
-    public func predictNext() -> Double {
-        let f = base.predictNext() * factor
-        return f.isFinite ? max(0, f) : base.predictNext()
+    public func predictNext() -> Double { scaled(base.predictNext()) }
+
+    /// `forecast` (the base's `predictNext()`) with the factor applied; `forecast` itself
+    /// when the product is not finite. Lets a caller that needs both ask the base once.
+    public func scaled(_ forecast: Double) -> Double {
+        let f = forecast * factor
+        return f.isFinite ? max(0, f) : forecast
     }
     public func resetIdleSkip() { base.resetIdleSkip() }
     public func modelForecastVariance() -> Double? { base.modelForecastVariance().map { $0 * factor * factor } }

@@ -95,12 +95,15 @@ public final class PlannerDecisionEngine {
     /// With `headroom.decodeHeadroom` the decode pool's count is the forecast before the
     /// `--forecast-headroom` factor (its quantile kept) times that factor, and with a
     /// target attainment each pool's count is scaled by its feedback factor.
+    /// The request-count predictor is asked once; both pools' counts come from that forecast.
     public func predictLoad() -> PredictedLoad {
-        var load = PredictedLoad(requestCount: requestCountPredictor.predictNext(),
+        let headroomForecaster = requestCountPredictor as? HeadroomForecaster
+        // Before the --forecast-headroom factor, its quantile kept.
+        let unscaled = (headroomForecaster?.base ?? requestCountPredictor).predictNext()
+        var load = PredictedLoad(requestCount: headroomForecaster?.scaled(unscaled) ?? unscaled,
                                  isl: islPredictor.predictNext(), osl: oslPredictor.predictNext())
         if let factor = headroom.decodeHeadroom {
-            let unscaled = (requestCountPredictor as? HeadroomForecaster)?.base ?? requestCountPredictor
-            load.decodeRequestCount = unscaled.predictNext() * factor
+            load.decodeRequestCount = unscaled * factor
         }
         if headroom.targetAttainment != nil {
             load.decodeRequestCount = (load.decodeRequestCount ?? load.requestCount) * feedbackFactors.decode

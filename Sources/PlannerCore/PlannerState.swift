@@ -19,6 +19,8 @@ public struct PlannerState: Equatable, Sendable {
     public var gpuHours: GPUHoursMeter
     /// Intervals completed.
     public var intervals: Int = 0
+    /// The SLA feedback's startup rule, per pool (`SLAFeedback.IntervalGate`).
+    public var feedbackGates = SLAFeedback.PoolGates()
 
     public init(workers: WorkerCounts, settings: PlannerSettings) {
         self.workers = workers

@@ -97,6 +97,14 @@ extension SLAFeedback {
             return ranAsAsked && previousRanAsAsked
         }
     }
+
+    /// One gate per pool.
+    public struct PoolGates: Equatable, Sendable {
+        public var prefill = IntervalGate()
+        public var decode = IntervalGate()
+
+        public init() {}
+    }
 }
 
 /// `--hold-scale-down`: with a startup time as long as the interval, a worker removed now is

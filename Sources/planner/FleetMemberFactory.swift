@@ -66,6 +66,12 @@ final class FleetMemberFactory: @unchecked Sendable {
             if let history = history(options, intervalSeconds: settings.intervalSeconds) { engine.warmUp(with: history.intervals) }
             let connector = try VirtualConnector(client: etcd, namespace: name, timing: timing)
             failed[name] = nil
+            let headroom = engine.headroom
+            logger.info("deployment set up", metadata: [
+                "deployment": "\(name)", "ttft_ms": "\(settings.ttftMilliseconds)", "itl_ms": "\(settings.itlMilliseconds)",
+                "target_attainment": "\(headroom.targetAttainment.map { "\($0)" } ?? "off")",
+                "hold_scale_down": "\(headroom.holdScaleDown)",
+            ])
             return FleetMember(name: name, engine: engine, connector: connector, weight: weight(for: name))
         } catch {
             let reason = "\(error)"

@@ -16,13 +16,7 @@ struct FleetOptions: ParsableArguments {
             help: "Fleet: NS=WEIGHT,... relative importance when GPUs are short (default 1; 0: only min_endpoint).")
     var fleetWeights: String?
 
-    @Option(name: .customLong("max-total-gpus"), parsing: .unconditional,
-            help: "Fleet: most GPUs all managed deployments together may use (-1: no limit).")
-    var maxTotalGPUs: Int = -1
-
-    @Option(name: .customLong("min-total-gpus"), parsing: .unconditional,
-            help: "Fleet: fewest GPUs the fleet keeps; deployments are topped up past their requests (-1: none).")
-    var minTotalGPUs: Int = -1
+    @OptionGroup var budget: FleetBudgetOptions
 
     @Option(name: .customLong("fleet-replica-id"),
             help: "Fleet sharding: this replica's id; replicas with the same --fleet-name split the namespaces through etcd leases.")
@@ -40,6 +34,9 @@ struct FleetOptions: ParsableArguments {
 
     @Option(name: .customLong("discover-every"), help: "Fleet: intervals between two discoveries (--discover).")
     var discoverEvery: Int = 1
+
+    var maxTotalGPUs: Int { budget.maxTotalGPUs }
+    var minTotalGPUs: Int { budget.minTotalGPUs }
 
     /// A fleet: namespaces listed (flag or the config's `deployments`) or discovered.
     var isFleet: Bool { managedNamespaces != nil || discover }
@@ -77,12 +74,7 @@ struct FleetOptions: ParsableArguments {
 
     func validate() throws {
         try NumericFlag.check("--discover-every", discoverEvery, IntegerLimits(1...1_000_000, unit: "intervals"))
-        if maxTotalGPUs < -1 { throw ValidationError("--max-total-gpus must be -1 (no limit) or ≥ 0 (got \(maxTotalGPUs))") }
-        if minTotalGPUs < -1 { throw ValidationError("--min-total-gpus must be -1 (none) or ≥ 0 (got \(minTotalGPUs))") }
-        if maxTotalGPUs >= 0, minTotalGPUs > maxTotalGPUs {
-            throw ValidationError("--min-total-gpus (\(minTotalGPUs)) is above --max-total-gpus (\(maxTotalGPUs))")
-        }
-        if !isFleet, maxTotalGPUs >= 0 || minTotalGPUs >= 0 || fleetWeights != nil || fleetProfileRoot != nil {
+        if !isFleet, budget.isSet || fleetWeights != nil || fleetProfileRoot != nil {
             throw ValidationError("--max-total-gpus, --min-total-gpus, --fleet-weights and --fleet-profile-root need --managed-namespaces (or --discover, or a config's deployments)")
         }
         if fleetLeaseTTL < 1 { throw ValidationError("--fleet-lease-ttl must be at least 1 s (got \(fleetLeaseTTL))") }

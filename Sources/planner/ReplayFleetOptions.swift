@@ -61,24 +61,12 @@ struct ReplayFleetOptions: ParsableArguments {
                 + "what is not given comes from the shared flags; weight: importance when GPUs are short, default 1)."))
     var deployments: [String] = []
 
-    @Option(name: .customLong("max-total-gpus"), parsing: .unconditional,
-            help: "Fleet replay: most GPUs all deployments together are granted each interval (-1: no limit).")
-    var maxTotalGPUs: Int = -1
+    @OptionGroup var budget: FleetBudgetOptions
 
-    @Option(name: .customLong("min-total-gpus"), parsing: .unconditional,
-            help: "Fleet replay: fewest GPUs the fleet keeps; deployments are topped up past their requests (-1: none).")
-    var minTotalGPUs: Int = -1
+    var maxTotalGPUs: Int { budget.maxTotalGPUs }
+    var minTotalGPUs: Int { budget.minTotalGPUs }
 
     func validate() throws {
-        if maxTotalGPUs < -1 || maxTotalGPUs > 1 << 20 {
-            throw ValidationError("--max-total-gpus must be -1 (no limit) or 0…\(1 << 20) (got \(maxTotalGPUs))")
-        }
-        if minTotalGPUs < -1 || minTotalGPUs > 1 << 20 {
-            throw ValidationError("--min-total-gpus must be -1 (none) or 0…\(1 << 20) (got \(minTotalGPUs))")
-        }
-        if maxTotalGPUs >= 0, minTotalGPUs > maxTotalGPUs {
-            throw ValidationError("--min-total-gpus (\(minTotalGPUs)) is above --max-total-gpus (\(maxTotalGPUs))")
-        }
         _ = try deployments.map(ReplayDeploymentSpec.init(parsing:))
     }
 }

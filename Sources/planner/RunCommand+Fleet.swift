@@ -89,8 +89,14 @@ extension RunCommand {
                                                          maxTotalGPUs: fleet.maxTotalGPUs, minTotalGPUs: fleet.minTotalGPUs,
                                                          notSetUp: factory.failed.count)
                           }) { interval in
-            let keys = planner.members.map { FleetMetricsKey(namespace: $0.name, model: factory.model(for: $0.name)) }
-            let observed = try await reader.observe(keys, intervalSeconds: interval)
+            let members = planner.members
+            let keys = members.map { FleetMetricsKey(namespace: $0.name, model: factory.model(for: $0.name)) }
+            // SLA feedback: the frontend's TTFT and ITL histograms say how many met each member's SLA.
+            var thresholds: [FleetMetricsKey: (ttftSeconds: Double, itlSeconds: Double)] = [:]
+            for (m, key) in zip(members, keys) where m.engine.headroom.targetAttainment != nil {
+                thresholds[key] = (m.engine.settings.ttftMilliseconds / 1000, m.engine.settings.itlMilliseconds / 1000)
+            }
+            let observed = try await reader.observe(keys, intervalSeconds: interval, attainmentThresholds: thresholds)
             return Dictionary(observed.map { ($0.key.namespace, $0.value) }, uniquingKeysWith: { a, _ in a })
         }
         signals.forEach { $0.cancel() }

@@ -15,12 +15,9 @@ final class PrometheusFleetScrapeTests: XCTestCase {
         for f in frontends { await f.stop() }
     }
 
-    func testOneQueryPerMetricSplitPerNamespace() async throws {
-        try PrometheusProcess.requireInstalled()
-        // (namespace, requests per trace second, TTFT s, ITL s, ISL, OSL); replayed twice as fast.
-        let specs: [(String, Double, Double, Double, Int, Int)] = [
-            ("alpha", 20, 0.08, 0.006, 1000, 100), ("beta", 5, 0.2, 0.01, 3000, 50), ("gamma", 10, 0.05, 0.02, 500, 400),
-        ]
+    /// One test frontend per (namespace, requests per trace second, TTFT s, ITL s, ISL, OSL), replayed
+    /// twice as fast, and a real Prometheus scraping them, once it holds two scrapes of each and 6 s of data.
+    private func startPeers(_ specs: [(String, Double, Double, Double, Int, Int)]) async throws -> PrometheusProcess {
         var targets: [String: String] = [:]
         for (ns, rate, ttft, itl, isl, osl) in specs {
             let f = TestFrontend(requests: TestFrontend.phases([(600, rate)], isl: isl, osl: osl), model: "Llama-3.1-8B",
@@ -31,8 +28,18 @@ final class PrometheusFleetScrapeTests: XCTestCase {
         }
         let p = try await PrometheusProcess.start(targets: targets)
         prometheus = p
-        _ = try await p.waitForSamples("count(dynamo_frontend_requests_total) >= 6")
+        _ = try await p.waitForSamples("count(dynamo_frontend_requests_total) >= \(2 * specs.count)")
         try await Task.sleep(nanoseconds: 6_000_000_000)
+        return p
+    }
+
+    func testOneQueryPerMetricSplitPerNamespace() async throws {
+        try PrometheusProcess.requireInstalled()
+        // (namespace, requests per trace second, TTFT s, ITL s, ISL, OSL); replayed twice as fast.
+        let specs: [(String, Double, Double, Double, Int, Int)] = [
+            ("alpha", 20, 0.08, 0.006, 1000, 100), ("beta", 5, 0.2, 0.01, 3000, 50), ("gamma", 10, 0.05, 0.02, 500, 400),
+        ]
+        let p = try await startPeers(specs)
 
         let keys = specs.map { FleetMetricsKey(namespace: $0.0, model: "llama-3.1-8b") }
             + [FleetMetricsKey(namespace: "absent", model: "llama-3.1-8b")]
@@ -50,6 +57,36 @@ final class PrometheusFleetScrapeTests: XCTestCase {
         }
         XCTAssertEqual(o[keys[3]]?.requestCount, 0, "a namespace without series is idle")
         XCTAssertEqual(o[keys[3]]?.ttftMilliseconds, 0)
+    }
+
+    /// SLA attainment per deployment from two bucket queries, each deployment against its own
+    /// thresholds; a deployment not asked for has none (as the single client when not asked).
+    func testAttainmentPerDeploymentFromTheBuckets() async throws {
+        try PrometheusProcess.requireInstalled()
+        // TTFT 80 ms and 200 ms sit in the (50, 100] and (100, 500] ms buckets; ITL 6 ms and 10 ms under 50 ms.
+        let specs: [(String, Double, Double, Double, Int, Int)] = [
+            ("alpha", 10, 0.08, 0.006, 1000, 100), ("beta", 10, 0.2, 0.01, 1000, 100), ("gamma", 10, 0.08, 0.006, 1000, 100),
+        ]
+        let p = try await startPeers(specs)
+
+        let keys = specs.map { FleetMetricsKey(namespace: $0.0, model: "llama-3.1-8b") }
+            + [FleetMetricsKey(namespace: "absent", model: "llama-3.1-8b")]
+        let reader = try PrometheusFleetReader(endpoint: p.url)
+        let o = try await reader.observe(keys, intervalSeconds: 5, attainmentThresholds: [
+            keys[0]: (ttftSeconds: 0.06, itlSeconds: 0.05), keys[1]: (ttftSeconds: 0.1, itlSeconds: 0.004),
+            keys[3]: (ttftSeconds: 0.06, itlSeconds: 0.05),
+        ])
+        // Linear inside a bucket: a 60 ms SLA counts a fifth of the (50, 100] bucket.
+        XCTAssertEqual(o[keys[0]]?.ttftAttainment ?? -1, 0.2, accuracy: 1e-9)
+        XCTAssertEqual(o[keys[0]]?.itlAttainment ?? -1, 1, accuracy: 1e-9)
+        XCTAssertEqual(o[keys[1]]?.ttftAttainment ?? -1, 0, accuracy: 1e-9, "200 ms all above a 100 ms SLA")
+        XCTAssertEqual(o[keys[1]]?.itlAttainment ?? -1, 0, accuracy: 1e-9, "10 ms all above a 4 ms SLA")
+        XCTAssertNil(o[keys[2]]?.ttftAttainment, "gamma asked for none")
+        XCTAssertNil(o[keys[2]]?.itlAttainment)
+        XCTAssertNil(o[keys[3]]?.ttftAttainment, "no series: nothing observed")
+        XCTAssertEqual(o[keys[0]]?.ttftMilliseconds ?? -1, 80, accuracy: 1e-6, "the averages are read as before")
+        let without = try await reader.observe(keys, intervalSeconds: 5)
+        XCTAssertNil(without[keys[0]]?.ttftAttainment, "attainment is read only when asked for")
     }
 
     /// A fleet-sized answer is repetitive JSON that gzip shrinks far more than

@@ -85,6 +85,32 @@ final class ReplayFleetTests: XCTestCase {
         XCTAssertEqual(together.completed, traces.reduce(0) { $0 + $1.1.count })
     }
 
+    /// SLA feedback and `--hold-scale-down` act in the fleet as in a single replay: without a
+    /// budget each deployment still equals its own replay, and they change the decisions.
+    func testWithFeedbackAndHoldEachDeploymentStillReplaysAsAlone() async throws {
+        var c = configuration()
+        c.predictor?.targetAttainment = 0.99
+        c.predictor?.holdScaleDown = true
+        let deployments = try traces.map { name, rows, weight in
+            ReplayFleetDeployment(name: name, configuration: c, engine: try engine(c), source: ClosureRequestSource(rows: rows),
+                                  weight: weight)
+        }
+        let together = try await ReplayFleet(deployments: deployments).run()
+        let plain = try await fleet(traces)
+        var changed = false
+        for (k, (_, rows, _)) in traces.enumerated() {
+            let alone = try await ReplayDriver(configuration: c, engine: try engine(c), source: ClosureRequestSource(rows: rows)).run()
+            let fleetRun = together.results[k]
+            XCTAssertEqual(fleetRun.summaryFields.map { $0.1 ?? .nan }.map(\.bitPattern),
+                           alone.summaryFields.map { $0.1 ?? .nan }.map(\.bitPattern), "deployment \(k): same numbers")
+            XCTAssertEqual(fleetRun.events, alone.events)
+            XCTAssertEqual(fleetRun.intervals, alone.intervals)
+            XCTAssertEqual(fleetRun.decisions, alone.decisions)
+            changed = changed || fleetRun.intervals != plain.results[k].intervals
+        }
+        XCTAssertTrue(changed, "feedback and the hold change the fleet's decisions")
+    }
+
     func testTheBudgetHoldsAtEveryInterval() async throws {
         let free = try await fleet(traces)
         let budget = 6

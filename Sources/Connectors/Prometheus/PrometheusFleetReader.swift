@@ -19,8 +19,8 @@ public struct FleetMetricsKey: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// Reads the six observations of SPEC.md §5 for a whole fleet with six queries per
-/// interval, whatever the number of deployments: each query aggregates
-/// `by (dynamo_namespace, model)` and the answer is split per deployment.
+/// interval (eight with SLA attainment), whatever the number of deployments: each query
+/// aggregates `by (dynamo_namespace, model)` and the answer is split per deployment.
 ///
 /// Differences from `PrometheusQueryClient` (one deployment, six queries each):
 /// a latency is Σ increase(sum) / Σ increase(count) over the deployment's series
@@ -73,10 +73,53 @@ public final class PrometheusFleetReader: @unchecked Sendable {
         return sums.mapValues { combine == .sum ? $0.total : $0.total / Double($0.count) }
     }
 
+    /// Σ increase(X_bucket) per (namespace, model, le): every deployment's histogram in one query.
+    public static func bucketQuery(_ histogram: PrometheusQueryClient.Histogram, intervalSeconds: Int) -> String {
+        "sum by (dynamo_namespace, model, le)(increase(\(histogram.rawValue)_bucket[\(intervalSeconds)s]))"
+    }
+
+    /// The fraction of each key's observations within its threshold (seconds), from one
+    /// bucket query; a key without buckets is absent. nil when the query failed (logged:
+    /// attainment is advisory, the interval goes on without it).
+    func attainment(_ histogram: PrometheusQueryClient.Histogram, thresholds: [FleetMetricsKey: Double],
+                    intervalSeconds: Int) async -> [FleetMetricsKey: Double]? {
+        guard !thresholds.isEmpty else { return [:] }
+        let q = Self.bucketQuery(histogram, intervalSeconds: intervalSeconds)
+        let samples: [PrometheusSample]
+        do {
+            samples = try await client.query(q)
+        } catch {
+            logger.warning("SLA attainment not read", metadata: ["query": "\(q)", "error": "\(error)"])
+            return nil
+        }
+        var perKey: [FleetMetricsKey: [PrometheusSample]] = [:]
+        for s in samples {
+            guard let ns = s.labels["dynamo_namespace"], let model = s.labels["model"] else { continue }
+            let key = FleetMetricsKey(namespace: ns, model: model)
+            if thresholds[key] != nil { perKey[key, default: []].append(s) }
+        }
+        var out: [FleetMetricsKey: Double] = [:]
+        for (key, samples) in perKey {
+            guard let threshold = thresholds[key] else { continue }
+            out[key] = HistogramAttainment.fraction(buckets: HistogramAttainment.buckets(samples), threshold: threshold)
+        }
+        return out
+    }
+
     /// One interval's observations of every key (latencies in ms), six queries in all,
     /// run concurrently. Throws when Prometheus fails; then no deployment has data.
-    public func observe(_ keys: [FleetMetricsKey], intervalSeconds: Int) async throws -> [FleetMetricsKey: ObservedMetrics] {
+    ///
+    /// `attainmentThresholds` (SLA seconds per key, for the deployments with `--target-attainment`):
+    /// two more queries, the TTFT and ITL histograms' buckets, give those keys their SLA attainment,
+    /// as `PrometheusQueryClient.attainmentThresholds` does for one deployment.
+    public func observe(_ keys: [FleetMetricsKey], intervalSeconds: Int,
+                        attainmentThresholds: [FleetMetricsKey: (ttftSeconds: Double, itlSeconds: Double)] = [:])
+        async throws -> [FleetMetricsKey: ObservedMetrics] {
         let wanted = Set(keys)
+        let ttftThresholds = attainmentThresholds.mapValues(\.ttftSeconds)
+        let itlThresholds = attainmentThresholds.mapValues(\.itlSeconds)
+        async let ttftAttainment = attainment(.timeToFirstToken, thresholds: ttftThresholds, intervalSeconds: intervalSeconds)
+        async let itlAttainment = attainment(.interTokenLatency, thresholds: itlThresholds, intervalSeconds: intervalSeconds)
         @Sendable func average(_ h: PrometheusQueryClient.Histogram) async throws -> [FleetMetricsKey: Double] {
             Self.split(try await client.query(Self.averageQuery(h, intervalSeconds: intervalSeconds)), keys: wanted, combine: .mean)
         }
@@ -88,13 +131,15 @@ public final class PrometheusFleetReader: @unchecked Sendable {
         async let counts = client.query(Self.requestCountQuery(intervalSeconds: intervalSeconds))
         let (t, i, il, ol, d) = try await (ttft, itl, isl, osl, duration)
         let c = Self.split(try await counts, keys: wanted, combine: .sum)
+        let (ta, ia) = await (ttftAttainment, itlAttainment)
         var out: [FleetMetricsKey: ObservedMetrics] = [:]
         var idle = 0
         for key in wanted {
             if c[key] == nil, t[key] == nil { idle += 1 }
             out[key] = ObservedMetrics(ttftMilliseconds: (t[key] ?? 0) * 1000, itlMilliseconds: (i[key] ?? 0) * 1000,
                                        requestCount: c[key] ?? 0, isl: il[key] ?? 0, osl: ol[key] ?? 0,
-                                       requestDurationSeconds: d[key] ?? 0)
+                                       requestDurationSeconds: d[key] ?? 0,
+                                       ttftAttainment: ta?[key], itlAttainment: ia?[key])
         }
         if idle > 0 { logger.debug("deployments without Prometheus series counted as idle", metadata: ["count": "\(idle)"]) }
         return out

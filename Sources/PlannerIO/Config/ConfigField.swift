@@ -71,7 +71,8 @@ public enum ConfigNumberRule: Sendable {
     case nonNegative
     case range(ClosedRange<Double>)
 
-    func check(_ v: Double) -> String? {
+    /// Why `v` breaks the rule, nil when it obeys it.
+    public func check(_ v: Double) -> String? {
         guard v.isFinite else { return "must be a finite number" }
         switch self {
         case .any: return nil

@@ -55,7 +55,10 @@ enum CommandLineFlags {
         for argument in arguments {
             if argument == "--" { break }
             guard argument.hasPrefix("--") else { continue }
-            flags.insert(String(argument.split(separator: "=", maxSplits: 1)[0]))
+            let flag = String(argument.split(separator: "=", maxSplits: 1)[0])
+            flags.insert(flag)
+            // An inverted flag (`--no-hold-scale-down`) was given too: it also wins over the file.
+            if flag.hasPrefix("--no-") { flags.insert("--" + flag.dropFirst(5)) }
         }
         return flags
     }

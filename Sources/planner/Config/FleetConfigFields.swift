@@ -102,9 +102,9 @@ extension FleetOptions {
                         if !names.isEmpty { root.managedNamespaces = names.joined(separator: ",") }
                     },
                     render: { _ in "[]" }),
-        .integer("max_total_gpus", \.maxTotalGPUs, flag: "--max-total-gpus", range: -1...PlannerSettings.largestCount,
+        .integer("max_total_gpus", \.budget.maxTotalGPUs, flag: "--max-total-gpus", range: -1...PlannerSettings.largestCount,
                  help: "Fleet: most GPUs all deployments together may use (-1: no limit)."),
-        .integer("min_total_gpus", \.minTotalGPUs, flag: "--min-total-gpus", range: -1...PlannerSettings.largestCount,
+        .integer("min_total_gpus", \.budget.minTotalGPUs, flag: "--min-total-gpus", range: -1...PlannerSettings.largestCount,
                  help: "Fleet: fewest GPUs the fleet keeps (-1: none)."),
         .optionalText("fleet_profile_root", \.fleetProfileRoot, flag: "--fleet-profile-root",
                       help: "Fleet: a deployment without its own profile_results_dir uses DIR/NAMESPACE."),

@@ -21,6 +21,40 @@ extension PredictorOptions {
         .number("kalman_r", \.tuning.kalmanR, flag: "--kalman-r", rule: .any, help: "Kalman: measurement noise."),
         .integer("kalman_min_points", \.tuning.kalmanMinPoints, flag: "--kalman-min-points", range: 0...1_000_000,
                  help: "Kalman: points needed before the filter forecasts."),
+    ] + ForecastingOptions.configFields.map { $0.lifted(\PredictorOptions.tuning.forecasting) }
+}
+
+extension ForecastingOptions {
+    /// The SLA-headroom settings a fleet may set per deployment (docs/fleet.md); null keeps the predictor's default.
+    static let configFields: [ConfigField<ForecastingOptions>] = [
+        ConfigField(name: "target_attainment", flag: "--target-attainment",
+                    help: "SLA feedback: fraction (0.5 to 0.99999) of an interval's requests that should meet each pool's SLA, or off (null: 0.99 for auto, off for the others).",
+                    apply: { root, node, at in
+                        let v: Double
+                        switch node.value {
+                        case .null: root.targetAttainment = nil; return
+                        case .string(let s) where s.lowercased() == "off": root.targetAttainment = "off"; return
+                        case .int(let i): v = Double(i)
+                        case .double(let d): v = d
+                        default: throw at.error(node, "expected a fraction or off, got \(node.kindName)")
+                        }
+                        let limits = ForecastingOptions.attainmentLimits
+                        if let problem = ConfigNumberRule.range(limits.lowerBound...limits.upperBound).check(v) {
+                            throw at.error(node, "\(problem) (got \(YAMLText.number(v)))")
+                        }
+                        root.targetAttainment = YAMLText.number(v)
+                    },
+                    render: { $0.targetAttainment.map { $0.lowercased() == "off" ? "off" : $0 } ?? "null" }),
+        ConfigField(name: "hold_scale_down", flag: "--hold-scale-down",
+                    help: "Shrink a pool only when two decisions in a row ask for fewer workers (null: on for auto, off for the others).",
+                    apply: { root, node, at in
+                        switch node.value {
+                        case .null: root.holdScaleDown = nil
+                        case .bool(let b): root.holdScaleDown = b
+                        default: throw at.error(node, "expected true, false or null, got \(node.kindName)")
+                        }
+                    },
+                    render: { $0.holdScaleDown.map { $0 ? "true" : "false" } ?? "null" }),
     ]
 }
 

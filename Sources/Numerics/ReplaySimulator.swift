@@ -87,6 +87,16 @@ public struct ReplaySimulatorSettings: Sendable {
     public var seed: UInt64 = 0
 
     public init() {}
+
+    /// The most `maxInflight` the C simulator accepts.
+    public static let maxInflightLimit = 1 << 26
+
+    /// `maxInflight` with room for 64 hash ids per request in flight (the defaults' ratio), never less
+    /// than the default room.
+    public mutating func setInflightCapacity(_ requests: Int) {
+        maxInflight = min(max(1, requests), Self.maxInflightLimit)
+        maxHashIDsInFlight = max(4 << 20, maxInflight * 64)
+    }
 }
 
 public struct ReplayArrival: Sendable {

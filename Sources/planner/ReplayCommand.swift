@@ -45,6 +45,9 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(help: "Stop after this many simulated seconds with a partial report.")
     var maxSimTime: Double = 604_800
 
+    @Option(help: "Requests in flight (arrived, not finished) the simulator holds; when that many wait and a gap between two arrivals passes without one finishing, the replay stops with a partial report. Raise it to run an overloaded policy to the end (memory grows with it). (1 to 67108864)")
+    var maxInflight: Int = ReplaySimulatorSettings().maxInflight
+
     @Option(help: "Seed of the simulator's random choices.")
     var seed: UInt64 = 0
 
@@ -77,6 +80,7 @@ struct ReplayCommand: AsyncParsableCommand {
         guard maxSimTime.isFinite, maxSimTime > 0, maxSimTime <= 1e9 else {
             throw ValidationError("--max-sim-time must be between 0 and 1e9 s (got \(maxSimTime))")
         }
+        try NumericFlag.check("--max-inflight", maxInflight, IntegerLimits(1...ReplaySimulatorSettings.maxInflightLimit, unit: "requests"))
         if noPlanner {
             let missing = engine.mode == .agg ? engine.numWorkers == nil
                 : (engine.numPrefillWorkers == nil || engine.numDecodeWorkers == nil)
@@ -187,6 +191,7 @@ struct ReplayCommand: AsyncParsableCommand {
         sim.routing = engine.routing
         sim.startupTimeSeconds = engine.startupTime
         sim.seed = seed
+        sim.setInflightCapacity(maxInflight)
         if let v = engine.kvBytesPerToken { sim.kvBytesPerToken = v }
         if let v = engine.kvTransferBandwidth { sim.kvBandwidthBytesPerSecond = v * 1e9 }
         var kvTokens: Int?

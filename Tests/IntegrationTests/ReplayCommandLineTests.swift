@@ -190,6 +190,30 @@ final class ReplayCommandLineTests: XCTestCase {
         XCTAssertLessThan(summary["completed_requests"] as? Int ?? .max, summary["num_requests"] as? Int ?? 0)
     }
 
+    func testMaxInflightBoundsTheBacklogAndRaisingItRunsTheOverloadToTheEnd() throws {
+        // One worker, 20 long requests/s for 2 minutes: the backlog reaches hundreds of requests.
+        let trace = try steppedTrace(rates: [20, 20], seconds: 60, isl: 8000, osl: 400)
+        func replay(_ extra: [String]) throws -> [String: Any] {
+            let out = scratch.appendingPathComponent("inflight-\(extra.joined()).json")
+            _ = try succeed(["--dataset", trace, "--mode", "agg", "--perf-model", "mocker", "--no-planner",
+                             "--num-workers", "1", "--adjustment-interval", "30", "--output-json", out.path] + extra)
+            return try XCTUnwrap(try json(out)["summary"] as? [String: Any])
+        }
+        let bounded = try replay(["--max-inflight", "50"])
+        XCTAssertEqual(bounded["partial"] as? Bool, true, "50 in flight cannot hold the backlog")
+        XCTAssertLessThan(bounded["completed_requests"] as? Int ?? .max, 2400)
+        let full = try replay([])
+        XCTAssertEqual(full["partial"] as? Bool, false, "the default holds it")
+        XCTAssertEqual(full["completed_requests"] as? Int, 2400)
+        for bad in ["0", "-3", "67108865", "1e9"] {
+            let outcome = try PlannerProcess.run(["replay", "--dataset", trace, "--max-inflight", bad])
+            XCTAssertNotEqual(outcome.status, 0, bad)
+            XCTAssertLessThan(outcome.status, 128, bad)
+            XCTAssertEqual(outcome.stderrLines.count, 1, "\(bad): \(outcome.stderr)")
+            XCTAssertTrue(outcome.stderr.contains("--max-inflight"), outcome.stderr)
+        }
+    }
+
     func testImpossibleSettingsAndBadTracesAreRefusedWithOneLine() throws {
         let trace = try bundledWindow(50)
         let unsorted = scratch.appendingPathComponent("unsorted.jsonl")

@@ -184,7 +184,8 @@ public final class FleetPlanner: @unchecked Sendable {
             decision.budgetLimited = decision.budgetLimited || grant.prefill < decision.prefill || grant.decode < decision.decode
             decision.prefill = grant.prefill
             decision.decode = grant.decode
-            // What was asked for the next interval is the grant: the feedback's startup rule reads it.
+            // What was asked for the next interval is the grant: the feedback's startup rule reads it,
+            // and the reason is the grant's, set here once (`decideInterval` leaves it to the caller).
             let m = members[entry.index]
             m.state.decision = decision
             m.state.reason = DecisionReason.of(decision, current: m.state.workers, mode: m.engine.settings.mode)
@@ -208,9 +209,7 @@ public final class FleetPlanner: @unchecked Sendable {
             if applied { m.appliedDecisions += 1 }
             outcomes[entry.index] = .decided(decision, applied: applied)
             // A member connector that reports holds (Kubernetes readiness) names them, as in a single deployment.
-            if !noOperation, let hold = (m.connector as? ScalingHoldReporting)?.lastScalingHold {
-                m.state.environmentHeld(hold)
-            }
+            if !noOperation { m.state.noteScalingHold(of: m.connector) }
             var meta: Logger.Metadata = ["deployment": "\(m.name)", "num_p": "\(decision.prefill)",
                                          "num_d": "\(decision.decode)", "requested_p": "\(entry.decision.prefill)",
                                          "requested_d": "\(entry.decision.decode)", "applied": "\(applied)",

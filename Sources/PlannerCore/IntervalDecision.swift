@@ -4,8 +4,6 @@ public struct IntervalDecision: Equatable, Sendable {
     public var predicted: PredictedLoad
     /// The replica counts, `--hold-scale-down` and the deployment's own budget applied.
     public var decision: ScalingDecision
-    /// Why, against the workers running now; a pause or the environment's hold may override it.
-    public var reason: DecisionReason
 }
 
 extension PlannerDecisionEngine {
@@ -20,11 +18,13 @@ extension PlannerDecisionEngine {
     /// 4. moves the SLA-feedback factors by the interval's attainment, a pool's only when it ran,
     ///    from the interval's start, the workers asked for it, in this interval and the one before
     ///    (`SLAFeedback.IntervalGate`, kept in `state`);
-    /// 5. predicts, sizes, applies `--hold-scale-down`, and records the forecast, the decision
-    ///    and its reason in `state`.
+    /// 5. predicts, sizes, applies `--hold-scale-down`, and records the forecast and the
+    ///    decision in `state`.
     ///
     /// `state.decision` must hold what the planner asked for the interval — the fleet's grant
-    /// rather than the member's request, so the caller overwrites it after the budget.
+    /// rather than the member's request, so the caller overwrites it after the budget. The
+    /// reason of a decision is the caller's to set, once, from the counts it finally asks for:
+    /// `LivePlanner` from its explanation (a pause included), `FleetPlanner` from the grant.
     public func decideInterval(observed: ObservedMetrics, workers: WorkerCounts,
                                state: inout PlannerState) -> IntervalDecision? {
         // What served this interval from its start, and what the planner had asked for it.
@@ -45,17 +45,21 @@ extension PlannerDecisionEngine {
         let predicted = predictLoad()
         let decision = holdScaleDown(decide(predicted, corrections: state.corrections))
         state.record(predicted: predicted, decision: decision)
-        let reason = DecisionReason.of(decision, current: workers, mode: settings.mode)
-        state.reason = reason
-        return IntervalDecision(predicted: predicted, decision: decision, reason: reason)
+        return IntervalDecision(predicted: predicted, decision: decision)
     }
 }
 
 extension PlannerState {
-    /// The environment held the last decision, or applied it only in part (Kubernetes
-    /// readiness): the reason says so — the environment's answer, not a planner failure.
-    public mutating func environmentHeld(_ hold: ScalingHold) {
-        reason = DecisionReason.of(hold)
-        explanation?.reason = DecisionReason.of(hold)
+    /// After `connector` was asked to apply the last decision: when it reports that the
+    /// environment held the decision, or applied it only in part (Kubernetes readiness),
+    /// the reason (and the explanation's) says so — the environment's answer, not a planner
+    /// failure. Returns that reason; nil, and nothing changed, when the connector reports no hold.
+    @discardableResult
+    public mutating func noteScalingHold(of connector: PlannerConnector) -> DecisionReason? {
+        guard let hold = (connector as? ScalingHoldReporting)?.lastScalingHold else { return nil }
+        let held = DecisionReason.of(hold)
+        reason = held
+        explanation?.reason = held
+        return held
     }
 }

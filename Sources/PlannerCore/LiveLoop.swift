@@ -135,10 +135,7 @@ public final class LivePlanner: @unchecked Sendable {
             } catch {
                 failure = "\(error)"
             }
-            if let hold = (connector as? ScalingHoldReporting)?.lastScalingHold {
-                state.environmentHeld(hold)
-                explanation.reason = DecisionReason.of(hold)
-            }
+            if let held = state.noteScalingHold(of: connector) { explanation.reason = held }
         }
         var meta = inputMetadata(workers: workers, observed: observed)
         meta["p_cf"] = "\(fmt(state.corrections.prefill))"

@@ -43,9 +43,12 @@ public enum DryrunLoop {
         engine.observe(first)
 
         var budgetLimited = 0, infeasible = 0
+        // The dryrun's workers are what it decided last (the start counts first).
+        var running = WorkerCounts(prefill: startP, decode: startD)
         for k in 1..<intervals.count {
             let load = engine.predictLoad()
-            let decision = engine.decide(load)
+            let decision = engine.capScalingStep(engine.decide(load), workers: running)
+            running = WorkerCounts(prefill: decision.prefill, decode: decision.decode)
             if decision.budgetLimited { budgetLimited += 1 }
             if decision.decodeSLAInfeasible { infeasible += 1 }
             engine.observe(intervals[k])

@@ -18,8 +18,8 @@ extension PlannerDecisionEngine {
     /// 4. moves the SLA-feedback factors by the interval's attainment, a pool's only when it ran,
     ///    from the interval's start, the workers asked for it, in this interval and the one before
     ///    (`SLAFeedback.IntervalGate`, kept in `state`);
-    /// 5. predicts, sizes, applies `--hold-scale-down`, and records the forecast and the
-    ///    decision in `state`.
+    /// 5. predicts, sizes, applies `--hold-scale-down` and `--max-throughput-scaling-replicas`
+    ///    (against `workers`), and records the forecast and the decision in `state`.
     ///
     /// `state.decision` must hold what the planner asked for the interval — the fleet's grant
     /// rather than the member's request, so the caller overwrites it after the budget. The
@@ -43,7 +43,7 @@ extension PlannerDecisionEngine {
             ttft: state.feedbackGates.prefill.counts(served: served?.prefill, asked: asked?.prefill) ? observed.ttftAttainment : nil,
             itl: state.feedbackGates.decode.counts(served: served?.decode, asked: asked?.decode) ? observed.itlAttainment : nil)
         let predicted = predictLoad()
-        let decision = holdScaleDown(decide(predicted, corrections: state.corrections))
+        let decision = capScalingStep(holdScaleDown(decide(predicted, corrections: state.corrections)), workers: workers)
         state.record(predicted: predicted, decision: decision)
         return IntervalDecision(predicted: predicted, decision: decision)
     }

@@ -166,6 +166,25 @@ public final class PlannerDecisionEngine {
                                decodeSLAInfeasible: infeasible)
     }
 
+    /// `decision` with `--max-throughput-scaling-replicas` applied against the running
+    /// `workers`: each planned pool moves at most that many replicas, then its floor and the
+    /// budget are applied again (they win, as in Dynamo 1.6). Unchanged without a limit.
+    public func capScalingStep(_ decision: ScalingDecision, workers: WorkerCounts) -> ScalingDecision {
+        let s = settings
+        guard let limit = s.maxScalingStep else { return decision }
+        let p = s.mode.plansPrefill
+            ? max(ScalingMath.cappedStep(desired: decision.prefill, current: workers.prefill, limit: limit),
+                  s.effectivePrefillMinEndpoint) : 0
+        let d = s.mode.plansDecode
+            ? max(ScalingMath.cappedStep(desired: decision.decode, current: workers.decode, limit: limit),
+                  s.effectiveDecodeMinEndpoint) : 0
+        let limited = applyBudget(prefill: p, decode: d)
+        var out = decision
+        out.prefill = limited.prefill
+        out.decode = limited.decode
+        return out
+    }
+
     /// The budget rule of the mode: joint for disagg, per component otherwise.
     public func applyBudget(prefill: Int, decode: Int) -> (prefill: Int, decode: Int) {
         let s = settings

@@ -44,6 +44,10 @@ public struct PlannerSettings: Equatable, Sendable {
     /// Per-component floors replacing `minEndpoint` for that component when set.
     public var prefillMinEndpoint: Int?
     public var decodeMinEndpoint: Int?
+    /// Most replicas one decision moves each component from the running count
+    /// (Dynamo 1.6's `max_throughput_scaling_replicas`, default 8 there); nil: no limit,
+    /// as Dynamo 1.0.2. The floors and the budget win over it.
+    public var maxScalingStep: Int?
     public var prefillEngineGPUs: Int = 1
     public var decodeEngineGPUs: Int = 1
     public var mode: PlannerMode = .disagg
@@ -81,6 +85,7 @@ public struct PlannerSettings: Equatable, Sendable {
             let roleFloor = IntegerLimits(1...PlannerLimits.replicas.range.upperBound, unit: "replicas")
             if let p = prefillMinEndpoint { try roleFloor.check(p, name: "--prefill-min-endpoint") }
             if let d = decodeMinEndpoint { try roleFloor.check(d, name: "--decode-min-endpoint") }
+            if let step = maxScalingStep { try roleFloor.check(step, name: "--max-throughput-scaling-replicas") }
         } catch let e as NumberOutOfRange {
             throw PlannerSettingsError(setting: e.name, message: "must be \(e.expected), got \(e.found)")
         }

@@ -87,6 +87,16 @@ public enum ScalingMath {
         return max(minEndpoint, ceilingCount(tokensPerSecond / throughputPerGPU / Double(engineGPUs)))
     }
 
+    /// Dynamo 1.6's `max_throughput_scaling_replicas`: `desired` moved to within `limit`
+    /// replicas of `current` (never below 0); nil means no limit (Dynamo 1.0.2). The
+    /// component's floor and the GPU budget are applied after it and win over it.
+    public static func cappedStep(desired: Int, current: Int, limit: Int?) -> Int {
+        guard let limit else { return desired }
+        let low = current > limit ? current - limit : 0
+        let high = current > Int.max - limit ? Int.max : current + limit
+        return min(max(desired, low), high)
+    }
+
     // MARK: budgets
 
     /// Budget for a single planned component (modes prefill/decode) with no GPU floor.

@@ -23,6 +23,7 @@ extension DecisionOptions {
         s.minGPUBudget = minGPUBudget
         s.prefillMinEndpoint = prefillMinEndpoint
         s.decodeMinEndpoint = decodeMinEndpoint
+        s.maxScalingStep = maxThroughputScalingReplicas
         s.prefillEngineGPUs = prefillEngineNumGPU ?? 1
         s.decodeEngineGPUs = decodeEngineNumGPU ?? 1
         s.mode = plannerMode

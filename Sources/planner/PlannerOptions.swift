@@ -114,6 +114,10 @@ struct DecisionOptions: ParsableArguments {
     @Option(help: "Fewest decode replicas (default: --min-endpoint).")
     var decodeMinEndpoint: Int?
 
+    @Option(name: .customLong("max-throughput-scaling-replicas"),
+            help: "Most replicas one decision adds to or removes from each component (Dynamo 1.6's default is 8; default: no limit, as Dynamo 1.0.2). Floors and the GPU budget win over it.")
+    var maxThroughputScalingReplicas: Int?
+
     @Option(name: .customLong("prefill-engine-num-gpu"),
             help: "GPUs per prefill worker (default 1; with --environment kubernetes the DGD's resources win).")
     var prefillEngineNumGPU: Int?

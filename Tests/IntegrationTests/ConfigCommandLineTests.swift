@@ -63,6 +63,7 @@ final class ConfigCommandLineTests: XCTestCase {
             ("min_gpu_budget: 9\nmax_gpu_budget: 8\n", "--min-gpu-budget must not exceed --max-gpu-budget"),
             ("resolution: 1e300\n", "bad.yaml:1: resolution: expected an integer"),
             ("ttft: 1e19\n", "bad.yaml:1: ttft: must be greater than 0 and at most"),
+            ("max_throughput_scaling_replicas: 0\n", "bad.yaml:1: max_throughput_scaling_replicas: must be between 1 and"),
         ]
         for (text, message) in cases {
             try text.write(to: file, atomically: true, encoding: .utf8)
@@ -74,6 +75,24 @@ final class ConfigCommandLineTests: XCTestCase {
         let missing = try PlannerProcess.run(base + ["--config", "no-such-file.yaml"])
         XCTAssertEqual(missing.status, 1)
         XCTAssertTrue(missing.stderr.contains("neither an existing file nor inline JSON"), missing.stderr)
+    }
+
+    /// Dynamo 1.6's field loads (no "not implemented" warning) and bounds every step of the
+    /// dryrun; the flag wins over the file; without it the dryrun jumps as Dynamo 1.0.2's.
+    func testMaxThroughputScalingReplicasBoundsEachStep() throws {
+        let flags = ["--adjustment-interval", "60", "--max-gpu-budget", "-1", "--start-num-p", "8", "--start-num-d", "1"]
+        func steps(_ json: [String: Any]) throws -> Int {
+            let p = try XCTUnwrap(json["num_p"] as? [Int]), d = try XCTUnwrap(json["num_d"] as? [Int])
+            return (1..<p.count).map { max(abs(p[$0] - p[$0 - 1]), abs(d[$0] - d[$0 - 1])) }.max() ?? 0
+        }
+        let (_, free) = try dryrunJSON(flags)
+        XCTAssertGreaterThan(try steps(free), 1, "the Mooncake hour from 8 prefill workers drops several at once")
+        let (quiet, capped) = try dryrunJSON(flags + ["--config", #"{"max_throughput_scaling_replicas": 1}"#])
+        XCTAssertTrue(quiet.stderr.isEmpty, quiet.stderr)
+        XCTAssertEqual(try steps(capped), 1)
+        let (_, flagWins) = try dryrunJSON(flags + ["--config", #"{"max_throughput_scaling_replicas": 1}"#,
+                                                    "--max-throughput-scaling-replicas", "100"])
+        XCTAssertEqual(flagWins["num_p"] as? [Int], free["num_p"] as? [Int])
     }
 
     func testPrintedDefaultsLoadBackWithoutWarnings() throws {

@@ -13,7 +13,6 @@ enum DynamoConfigFields {
         NotImplementedField("speculative_nextn", matching: .int(0)),
         NotImplementedField("pre_deployment_sweeping_mode"),
         NotImplementedField("log_dir"),
-        NotImplementedField("max_throughput_scaling_replicas"),
         NotImplementedField("aic_interpolation"),
         NotImplementedField("ais_perf_model"),
         NotImplementedField("global_planner_namespace"),

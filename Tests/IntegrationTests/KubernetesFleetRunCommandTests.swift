@@ -148,6 +148,19 @@ final class KubernetesFleetRunCommandTests: XCTestCase, PeerHolding {
         XCTAssertTrue(api?["mistral"]?.patches().isEmpty ?? false, "nothing reached the forbidden DGD")
     }
 
+    func testConflictAndNotReadyStayWithTheirMember() async throws {
+        let environment = try await start(dgds: ["llama", "phi"], serving: ["prod-llama", "prod-phi"])
+        api?["llama"]?.failures = [.init("PATCH", "/scale", 409)]
+        api?["phi"]?.setMaxSchedulable("VllmDecodeWorker", 0)
+        let run = try launch(["--managed-namespaces", "prod-llama,prod-phi"], intervals: 3, environment: environment)
+        let all = try await finish(run)
+        XCTAssertEqual(lines(all, containing: "deployment=prod-llama ", "decision not applied", "HTTP 409").count, 1, all)
+        XCTAssertFalse(api?["llama"]?.patches().filter { $0.status == 200 }.isEmpty ?? true, "llama applied at the next interval: \(all)")
+        XCTAssertFalse(lines(all, containing: "deployment=prod-phi ", "decision held: deployment not Ready").isEmpty, all)
+        XCTAssertTrue(api?["phi"]?.patches().isEmpty ?? false, "nothing patched while phi is not Ready")
+        XCTAssertTrue(lines(all, containing: "deployment=prod-llama ", "not Ready").isEmpty, all)
+    }
+
     func testUnreadableListsLeaveTheFleetAsItIs() async throws {
         let environment = try await start(dgds: ["llama"], serving: ["prod-llama"])
         let run = try launch(["--discover"], intervals: 8, environment: environment)

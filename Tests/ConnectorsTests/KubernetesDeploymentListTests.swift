@@ -5,7 +5,7 @@ import XCTest
 
 /// The DGD list (`GET …/namespaces/NS/dynamographdeployments`) against the fleet test
 /// server, and the Dynamo-namespace naming a Kubernetes fleet relies on.
-final class DynamoGraphDeploymentListTests: XCTestCase {
+final class KubernetesDeploymentListTests: XCTestCase {
     var server: KubernetesFleetTestServer!
     var api: KubernetesAPIClient!
 

@@ -15,8 +15,7 @@ final class FleetMemberFactory: @unchecked Sendable {
     let flagWeights: [String: Double]
     let correctionEnabled: Bool
     let model: String
-    let etcd: EtcdClient
-    let timing: VirtualConnectorTiming
+    let environment: FleetEnvironment
     let logger: Logger
     private var profiles: [String: PerformanceProfile] = [:]
     private var histories: [String: WarmupHistory?] = [:]
@@ -24,15 +23,14 @@ final class FleetMemberFactory: @unchecked Sendable {
     private(set) var failed: [String: String] = [:]
 
     init(defaults: PlannerOptions, deployments: [FleetDeployment], fleet: FleetOptions, flagWeights: [String: Double],
-         correctionEnabled: Bool, model: String, etcd: EtcdClient, timing: VirtualConnectorTiming, logger: Logger) {
+         correctionEnabled: Bool, model: String, environment: FleetEnvironment, logger: Logger) {
         self.defaults = defaults
         self.deployments = Dictionary(deployments.map { ($0.namespace, $0) }, uniquingKeysWith: { a, _ in a })
         self.profileRoot = fleet.fleetProfileRoot
         self.flagWeights = flagWeights
         self.correctionEnabled = correctionEnabled
         self.model = model
-        self.etcd = etcd
-        self.timing = timing
+        self.environment = environment
         self.logger = logger
     }
 
@@ -62,9 +60,9 @@ final class FleetMemberFactory: @unchecked Sendable {
             let directory = profileDirectory(for: name)
             let profile = try profiles[directory] ?? ProfileLoader.load(directory: directory)
             profiles[directory] = profile
+            let connector = try await environment.connect(name, options: options, settings: &settings)
             let engine = try options.decisionEngine(settings: settings, profile: profile)
             if let history = history(options, intervalSeconds: settings.intervalSeconds) { engine.warmUp(with: history.intervals) }
-            let connector = try VirtualConnector(client: etcd, namespace: name, timing: timing)
             failed[name] = nil
             let headroom = engine.headroom
             logger.info("deployment set up", metadata: [
@@ -91,12 +89,13 @@ final class FleetMemberFactory: @unchecked Sendable {
         return history
     }
 
-    /// `listed` plus every etcd namespace with planner keys: members kept, joined and left.
-    /// Nil when nothing changed or etcd could not be read (the fleet stays as it is).
+    /// `listed` plus every deployment the environment finds (etcd namespaces with planner keys,
+    /// or DGDs): members kept, joined and left. Nil when nothing changed or the environment
+    /// could not be read (one warning; the fleet stays as it is).
     func discover(current: [FleetMember], listed: [String]) async -> [FleetMember]? {
         let found: [String]
         do {
-            found = try await FleetDiscovery.virtualNamespaces(client: etcd)
+            found = try await environment.discover()
         } catch {
             logger.warning("discovery skipped: the fleet stays as it is", metadata: ["reason": "\(error)"])
             return nil

@@ -5,7 +5,7 @@ import PlannerCore
 /// Flags of `planner run` that turn one process into the planner of a fleet.
 struct FleetOptions: ParsableArguments {
     @Option(name: .customLong("managed-namespaces"),
-            help: "Plan these Dynamo namespaces in one process (comma-separated, each once; --environment virtual).")
+            help: "Plan these Dynamo namespaces in one process (comma-separated, each once; with kubernetes each is NS-DGDNAME).")
     var managedNamespaces: String?
 
     @Option(name: .customLong("fleet-profile-root"),
@@ -29,7 +29,7 @@ struct FleetOptions: ParsableArguments {
     var fleetLeaseTTL: Int = 10
 
     @Flag(name: .customLong("discover"),
-          help: "Fleet: also plan every etcd namespace with planner keys (v1/NS/planner/), found again every --discover-every intervals.")
+          help: "Fleet: also plan every etcd namespace with planner keys (virtual) or every DGD of the Kubernetes namespace (kubernetes), found again every --discover-every intervals.")
     var discover = false
 
     @Option(name: .customLong("discover-every"), help: "Fleet: intervals between two discoveries (--discover).")

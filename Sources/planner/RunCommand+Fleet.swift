@@ -10,10 +10,6 @@ import PlannerIO
 /// metrics read per interval under one GPU budget.
 extension RunCommand {
     func runFleet(logger: Logger) async throws {
-        guard environment == .virtual else {
-            throw ValidationError("a fleet (--managed-namespaces, --discover or a config's deployments) needs "
-                + "--environment virtual (a Kubernetes fleet is not built yet)")
-        }
         guard let model = modelName, !model.isEmpty else {
             throw ValidationError("a fleet needs --model-name (the model its deployments serve unless their config entry names another)")
         }
@@ -22,13 +18,10 @@ extension RunCommand {
         }
         let names = try fleet.namespaces()
         let deployments = try fleetDeployments()
-        let environmentVariables = ProcessInfo.processInfo.environment
-        // The single-deployment path's client: endpoints, credentials and TLS from the etcd flags/environment.
-        let etcd = try self.etcd.client(logger: Logger(label: "planner.etcd"), warn: { logger.warning("\($0)") })
-        let timing = try VirtualConnectorTiming.fromEnvironment(environmentVariables)
+        let place = try fleetEnvironment(deployments: deployments, model: model, logger: logger)
         let factory = FleetMemberFactory(defaults: planner, deployments: deployments, fleet: fleet,
                                          flagWeights: try fleet.flagWeights(listed: names), correctionEnabled: !noCorrection,
-                                         model: model, etcd: etcd, timing: timing, logger: logger)
+                                         model: model, environment: place.environment, logger: logger)
         var members: [FleetMember] = []
         for name in names {
             if let m = await factory.make(name) { members.append(m) }
@@ -37,12 +30,7 @@ extension RunCommand {
         guard !members.isEmpty || fleet.discover else {
             throw ValidationError("fleet: no deployment could be set up (see the lines above)")
         }
-        // Every member's etcd keys in a few transactions per interval (docs/fleet.md); rebuilt when
-        // discovery changes the members.
-        let makeConnector: @Sendable ([FleetMember]) -> FleetConnector = { members in
-            (try? FleetVirtualConnector(client: etcd, namespaces: members.map(\.name), timing: timing))
-                ?? MemberConnectors(members: members)
-        }
+        let makeConnector = place.makeConnector
         let batched = makeConnector(members)
         let initial = await batched.currentWorkerCounts(of: members.map(\.name))
         for (m, counts) in zip(members, initial) { if case let .success(w) = counts { m.start(with: w) } }
@@ -53,7 +41,7 @@ extension RunCommand {
                                    makeConnector: makeConnector)
         var registry: FleetReplicaRegistry?
         var heartbeats: Task<Void, Never>?
-        if let id = fleet.fleetReplicaID {
+        if let id = fleet.fleetReplicaID, let etcd = place.etcd {
             let r = try FleetReplicaRegistry(client: etcd, fleet: fleet.fleetName, replicaID: id,
                                              ttlSeconds: Int64(fleet.fleetLeaseTTL))
             registry = r

@@ -34,18 +34,10 @@ final class KubernetesRunCommandTests: XCTestCase, PeerHolding {
         let url = try await server.start()
         let dir = try ManagedProcess.scratchDirectory(prefix: "planner-k8s")
         scratch = dir
-        try KubernetesTestServer.initialToken.write(to: dir.appendingPathComponent("token"), atomically: true, encoding: .utf8)
-        try """
-        apiVersion: v1
-        kind: Config
-        current-context: test
-        contexts: [{name: test, context: {cluster: test, user: planner, namespace: prod}}]
-        clusters: [{name: test, cluster: {server: "\(url)"}}]
-        users: [{name: planner, user: {tokenFile: token}}]
-        """.write(to: dir.appendingPathComponent("config"), atomically: true, encoding: .utf8)
+        let kubeconfig = try KubernetesTestServer.writeKubeconfig(server: url, namespace: "prod", in: dir)
         var environment = ProcessInfo.processInfo.environment
         environment["KUBERNETES_SERVICE_HOST"] = nil
-        environment["KUBECONFIG"] = dir.appendingPathComponent("config").path
+        environment["KUBECONFIG"] = kubeconfig
         environment["DYN_PARENT_DGD_K8S_NAME"] = "llama"
         environment["PLANNER_PROMETHEUS_PORT"] = nil
         return (server, environment)

@@ -114,6 +114,21 @@ public final class KubernetesTestServer: @unchecked Sendable {
          "VllmDecodeWorker": service("decode", replicas: 3, gpus: 4, args: args)]
     }
 
+    /// Writes DIR/token and a kubeconfig DIR/config whose current context reaches `url` in
+    /// `namespace` with that token file; returns the kubeconfig's path (for KUBECONFIG).
+    public static func writeKubeconfig(server url: String, namespace: String, in dir: URL) throws -> String {
+        try initialToken.write(to: dir.appendingPathComponent("token"), atomically: true, encoding: .utf8)
+        try """
+        apiVersion: v1
+        kind: Config
+        current-context: test
+        contexts: [{name: test, context: {cluster: test, user: planner, namespace: \(namespace)}}]
+        clusters: [{name: test, cluster: {server: "\(url)"}}]
+        users: [{name: planner, user: {tokenFile: token}}]
+        """.write(to: dir.appendingPathComponent("config"), atomically: true, encoding: .utf8)
+        return dir.appendingPathComponent("config").path
+    }
+
     // MARK: state seen by tests
 
     /// `spec.services`. Setting it stands for an edit long ago: the status is settled to match.
@@ -211,7 +226,11 @@ public final class KubernetesTestServer: @unchecked Sendable {
                 "metadata": metadata, "spec": document["spec"] ?? [String: Any](), "status": status]
     }
 
-    private func handle(_ r: HTTPServerRequest) -> HTTPServerResponse {
+    /// The DGD as a LIST answer carries it.
+    func listItem() -> [String: Any] { lock.withLock { advance(); return rendered() } }
+
+    /// Answers one request (also for `KubernetesFleetTestServer`, which routes requests here by DGD name).
+    func handle(_ r: HTTPServerRequest) -> HTTPServerResponse {
         lock.withLock {
             advance()
             let response = answer(r)
@@ -360,6 +379,11 @@ public final class KubernetesTestServer: @unchecked Sendable {
                           422: "Invalid", 500: "InternalError", 503: "ServiceUnavailable"]
 
     private func status(_ code: Int, _ reason: String, _ message: String) -> HTTPServerResponse {
+        Self.status(code, reason, message)
+    }
+
+    /// A `Status` object with `code`, as the API server answers failures.
+    static func status(_ code: Int, _ reason: String, _ message: String) -> HTTPServerResponse {
         let body = try? JSONSerialization.data(withJSONObject: [
             "kind": "Status", "apiVersion": "v1", "metadata": [:] as [String: Any], "status": "Failure",
             "message": message, "reason": reason, "code": code,
@@ -367,7 +391,9 @@ public final class KubernetesTestServer: @unchecked Sendable {
         return HTTPServerResponse(status: code, contentType: "application/json", body: String(decoding: body ?? Data(), as: UTF8.self))
     }
 
-    private func json(_ object: [String: Any]) -> HTTPServerResponse {
+    private func json(_ object: [String: Any]) -> HTTPServerResponse { Self.json(object) }
+
+    static func json(_ object: [String: Any]) -> HTTPServerResponse {
         let body = (try? JSONSerialization.data(withJSONObject: object)) ?? Data()
         return HTTPServerResponse(status: 200, contentType: "application/json", body: String(decoding: body, as: UTF8.self))
     }

@@ -9,6 +9,8 @@ struct FleetDeployment {
     var namespace = ""
     var weight = 1.0
     var modelName: String?
+    /// Kubernetes: the DynamoGraphDeployment, when `namespace` is not `NS-DGDNAME`.
+    var dgd: String?
     var planner: PlannerOptions
     /// Fields the entry set itself (`weight`, `profile_results_dir`, …).
     var given: Set<String> = []
@@ -25,6 +27,8 @@ struct FleetDeployment {
         .number("weight", \.weight, flag: nil, aliases: ["priority"], rule: .nonNegative,
                 help: "Relative importance when GPUs are short (default 1; 0: only min_endpoint)."),
         .optionalText("model_name", \.modelName, flag: nil, help: "Served model name (default: the fleet's model_name)."),
+        .optionalText("dgd", \.dgd, flag: nil,
+                      help: "Kubernetes: the DynamoGraphDeployment (default: the namespace minus the planner's Kubernetes namespace and '-')."),
     ] + PlannerOptions.configFields.filter { !fleetOnly.contains($0.name) }.map { $0.lifted(\FleetDeployment.planner) }
 }
 
@@ -108,7 +112,7 @@ extension FleetOptions {
                  help: "Fleet: fewest GPUs the fleet keeps (-1: none)."),
         .optionalText("fleet_profile_root", \.fleetProfileRoot, flag: "--fleet-profile-root",
                       help: "Fleet: a deployment without its own profile_results_dir uses DIR/NAMESPACE."),
-        .boolean("discover", \.discover, flag: "--discover", help: "Fleet: also plan every etcd namespace with planner keys."),
+        .boolean("discover", \.discover, flag: "--discover", help: "Fleet: also plan every etcd namespace with planner keys (virtual) or DGD (kubernetes)."),
         .integer("discover_every", \.discoverEvery, flag: "--discover-every", range: 1...1_000_000,
                  help: "Fleet: intervals between two discoveries."),
         .optionalText("fleet_replica_id", \.fleetReplicaID, flag: "--fleet-replica-id",

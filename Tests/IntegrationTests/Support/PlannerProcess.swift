@@ -31,7 +31,8 @@ enum PlannerProcess {
         let process = Process()
         let directory: URL
 
-        init(_ arguments: [String], environment: [String: String]? = nil) throws {
+        /// `environment` is merged over the test's own; `unset` names variables the child must not see.
+        init(_ arguments: [String], environment: [String: String]? = nil, unset: [String] = []) throws {
             directory = FileManager.default.temporaryDirectory.appendingPathComponent("planner-cli-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             FileManager.default.createFile(atPath: outURL.path, contents: nil)
@@ -41,7 +42,11 @@ enum PlannerProcess {
             process.executableURL = executable
             process.arguments = arguments
             process.currentDirectoryURL = repositoryRoot
-            if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
+            if environment != nil || !unset.isEmpty {
+                var merged = ProcessInfo.processInfo.environment.merging(environment ?? [:]) { $1 }
+                for name in unset { merged[name] = nil }
+                process.environment = merged
+            }
             process.standardInput = FileHandle.nullDevice
             process.standardOutput = out
             process.standardError = err

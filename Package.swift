@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Layers (docs/architecture.md): planner → Connectors → PlannerCore → Numerics → CNumerics;
-// PlannerIO → PlannerCore. Heavy networking packages are only linked where sockets live.
+// PlannerIO → PlannerCore; PlannerIO and Connectors → PlannerJSON. Heavy networking packages are only linked where sockets live.
 let package = Package(
     name: "sla-planner",
     platforms: [.macOS(.v14)],
@@ -40,6 +40,8 @@ let package = Package(
         .target(name: "PlannerNumerics", dependencies: ["CNumerics"], path: "Sources/Numerics"),
         // zlib headers for PlannerIO (gzip traces, deflated NPZ members).
         .systemLibrary(name: "CPlannerZlib", path: "Sources/CPlannerZlib"),
+        // The one JSON scanner, shared by the trace readers and the peer-answer readers.
+        .target(name: "PlannerJSON", path: "Sources/JSON"),
         .target(
             name: "PlannerCore",
             dependencies: [
@@ -50,7 +52,7 @@ let package = Package(
         .target(
             name: "PlannerIO",
             dependencies: [
-                "PlannerCore", "CPlannerZlib",
+                "PlannerCore", "PlannerJSON", "CPlannerZlib",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -59,7 +61,7 @@ let package = Package(
         .target(
             name: "Connectors",
             dependencies: [
-                "PlannerCore",
+                "PlannerCore", "PlannerJSON",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -109,6 +111,7 @@ let package = Package(
             name: "PlannerCoreTests",
             dependencies: ["PlannerCore", "PlannerIO", "TestPeers", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
+        .testTarget(name: "PlannerJSONTests", dependencies: ["PlannerJSON"]),
         .testTarget(name: "PlannerIOTests", dependencies: ["PlannerIO", "PlannerCore", "TestPeers"]),
         // The Kubernetes API test server (delayed operator, merge patch, token rotation),
         // shared by the connector tests and the `planner run` process tests.

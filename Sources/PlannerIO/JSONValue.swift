@@ -1,3 +1,4 @@
+import PlannerJSON
 /// A fully decoded JSON value, for the small documents where a tree is the
 /// simplest thing: Dynamo trace events and JSON profiles. (Mooncake rows never
 /// build one; see `MooncakeRow`.)
@@ -31,11 +32,10 @@ indirect enum JSONValue {
 extension JSONScanner {
     /// Parses one complete value at `index`.
     mutating func parseValue(depth: Int = 0) throws -> JSONValue {
-        guard depth < Self.maximumDepth else { throw LineError(message: "JSON nested deeper than \(Self.maximumDepth) levels") }
+        guard depth < Self.maximumDepth else { throw tooDeep() }
         switch peek() {
         case 0x22:
-            let span = try scanString()
-            return .string(String(decoding: decodeString(span), as: UTF8.self))
+            return .string(string(try scanString()))
         case 0x7B:
             index += 1
             skipWhitespace()
@@ -43,8 +43,7 @@ extension JSONScanner {
             if peek() == 0x7D { index += 1; return .object(members) }
             while true {
                 guard peek() == 0x22 else { throw failure("a string key") }
-                let span = try scanString()
-                let key = String(decoding: decodeString(span), as: UTF8.self)
+                let key = string(try scanString())
                 skipWhitespace()
                 try expect(0x3A, "':'")
                 skipWhitespace()
@@ -71,15 +70,20 @@ extension JSONScanner {
         case 0x74: try literal("true"); return .bool(true)
         case 0x66: try literal("false"); return .bool(false)
         case 0x6E: try literal("null"); return .null
-        case 0x4E: try literal("NaN"); return .number(Number(value: .nan, integer: nil))
-        case 0x49: try literal("Infinity"); return .number(Number(value: .infinity, integer: nil))
+        case 0x4E where allowsNonFiniteLiterals: try literal("NaN"); return .number(Number(value: .nan, integer: nil))
+        case 0x49 where allowsNonFiniteLiterals: try literal("Infinity"); return .number(Number(value: .infinity, integer: nil))
         default: return .number(try parseNumber())
         }
     }
 
+    /// A scanner as the reference's `json.loads` reads: NaN and ±Infinity accepted.
+    static func pythonic(_ bytes: UnsafeBufferPointer<UInt8>) -> JSONScanner {
+        JSONScanner(bytes, allowsNonFiniteLiterals: true)
+    }
+
     /// Parses a whole document (one line, or a whole JSON file).
     static func parseDocument(_ bytes: UnsafeBufferPointer<UInt8>) throws -> JSONValue {
-        var scanner = JSONScanner(bytes)
+        var scanner = pythonic(bytes)
         scanner.skipWhitespace()
         let value = try scanner.parseValue()
         try scanner.expectEnd()

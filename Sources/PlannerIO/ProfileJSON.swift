@@ -1,3 +1,4 @@
+import PlannerJSON
 /// JSON profiles (`prefill_raw_data.json`, `decode_raw_data.json`): one object,
 /// each key an array of numbers, except `max_kv_tokens`, a plain integer. Numbers
 /// go through the same parser as traces (Python's `NaN`/`Infinity` literals are
@@ -14,6 +15,8 @@ enum ProfileJSON {
             document = try bytes.withUnsafeBufferPointer { try JSONScanner.parseDocument($0) }
         } catch let error as LineError {
             throw PlannerIOError(path: path, message: error.message)
+        } catch let error as JSONSyntaxError {
+            throw PlannerIOError(path: path, message: error.lineMessage)
         }
         guard case .object(let members) = document else {
             throw PlannerIOError(path: path, message: "expected a JSON object, found \(document.kind)")

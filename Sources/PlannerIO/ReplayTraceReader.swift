@@ -1,4 +1,5 @@
 import PlannerCore
+import PlannerJSON
 
 /// A trace read one request at a time for `planner replay` (every format
 /// `TraceReader` knows; Mooncake rows with their `hash_ids`). Memory stays one
@@ -67,6 +68,8 @@ public final class ReplayTraceReader: ReplayRequestSource {
                 }
             } catch let error as LineError {
                 throw PlannerIOError(path: file, line: cursor.lineNumber, message: error.message)
+            } catch let error as JSONSyntaxError {
+                throw PlannerIOError(path: file, line: cursor.lineNumber, message: error.lineMessage)
             }
         }
     }

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import PlannerJSON
 
 /// Turns a trace argument (file, directory of shards, or glob) into files, opens
 /// them (gzip by magic number, whatever the name) and recognises their format.

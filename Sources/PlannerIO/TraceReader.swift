@@ -1,4 +1,5 @@
 import PlannerCore
+import PlannerJSON
 
 /// Request traces (docs/behaviour.md §2.1): Mooncake JSONL (plain or gzip), Dynamo request
 /// trace v1 JSONL, Azure CSV; one file, a directory of shards (sorted by name, all
@@ -108,6 +109,8 @@ public enum TraceReader {
                 try body(line, number)
             } catch let error as LineError {
                 throw PlannerIOError(path: file, line: number, message: error.message)
+            } catch let error as JSONSyntaxError {
+                throw PlannerIOError(path: file, line: number, message: error.lineMessage)
             }
         }
     }

@@ -1,3 +1,4 @@
+import PlannerJSON
 /// One request of a trace, as every format reduces to it (docs/behaviour.md §2.1).
 public struct TraceRequest: Equatable, Sendable {
     /// Milliseconds from the trace origin: as written for Mooncake; for Dynamo and

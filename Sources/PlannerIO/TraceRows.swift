@@ -1,3 +1,4 @@
+import PlannerJSON
 /// Mooncake rows: `timestamp` (ms, int or float), `input_length`, `output_length`;
 /// every other key (notably the long `hash_ids`) is validated and skipped without
 /// being decoded. Mirrors the reference's `json.loads` + `float`/`int` per line.
@@ -9,7 +10,7 @@ enum MooncakeRow {
     /// The request and, when asked for and present, its `hash_ids` (non-negative integers).
     static func parse(_ line: UnsafeBufferPointer<UInt8>, collectHashIDs: Bool) throws -> (request: TraceRequest, hashIDs: [UInt64]?) {
         var hashIDs: [UInt64]?
-        var s = JSONScanner(line)
+        var s = JSONScanner.pythonic(line)
         s.skipWhitespace()
         guard s.peek() == 0x7B else { throw s.failure("a JSON object '{'") }
         s.index += 1

@@ -1,4 +1,5 @@
 import Foundation
+import PlannerJSON
 /// A comparison of an etcd transaction.
 public enum EtcdCompare: Sendable, Equatable {
     /// `create_revision(key) == revision`; 0 means "the key does not exist".

@@ -1,4 +1,5 @@
 import Foundation
+import PlannerJSON
 
 /// One sample of an instant-vector result: its labels and value.
 public struct PrometheusSample: Equatable, Sendable {
@@ -53,13 +54,13 @@ enum PrometheusVector {
         var sawData = false
         do {
             try JSONScanner.read(body) { s in
-                guard s.peek() == UInt8(ascii: "{") else { throw malformed("not a JSON object") }
+                guard s.peekPastWhitespace() == UInt8(ascii: "{") else { throw malformed("not a JSON object") }
                 try s.object { s, key in
                     switch key {
                     case "status": status = try s.stringIfAny()
                     case "errorType": errorType = try s.stringIfAny()
                     case "error": errorText = try s.stringIfAny()
-                    case "data" where s.peek() == UInt8(ascii: "{"):
+                    case "data" where s.peekPastWhitespace() == UInt8(ascii: "{"):
                         sawData = true
                         try s.object { s, key in
                             switch key {
@@ -72,7 +73,7 @@ enum PrometheusVector {
                     }
                 }
             }
-        } catch let failure as JSONScanner.Failure {
+        } catch let failure as JSONSyntaxError {
             throw malformed(failure.expected == "an object" && failure.offset == 0 ? "not a JSON object" : "\(failure)")
         }
         if status == "error" {
@@ -99,14 +100,14 @@ enum PrometheusVector {
     }
 
     private static func result(_ s: inout JSONScanner, _ malformed: (String) -> PrometheusError) throws -> [Parsed]? {
-        guard s.peek() == UInt8(ascii: "[") else {
+        guard s.peekPastWhitespace() == UInt8(ascii: "[") else {
             try s.skip()
             return nil
         }
         var out: [Parsed] = []
         var scalarParts: [String?] = []
         try s.array { s in
-            guard s.peek() == UInt8(ascii: "{") else {
+            guard s.peekPastWhitespace() == UInt8(ascii: "{") else {
                 // A scalar: [time, "value"].
                 scalarParts.append(try s.stringIfAny())
                 return
@@ -115,11 +116,11 @@ enum PrometheusVector {
             var pair: [String?]?
             try s.object { s, key in
                 switch key {
-                case "metric" where s.peek() == UInt8(ascii: "{"):
+                case "metric" where s.peekPastWhitespace() == UInt8(ascii: "{"):
                     try s.object { s, name in
-                        if s.peek() == UInt8(ascii: "\"") { labels[name] = try s.string() } else { try s.skip() }
+                        if s.peekPastWhitespace() == UInt8(ascii: "\"") { labels[name] = try s.string() } else { try s.skip() }
                     }
-                case "value" where s.peek() == UInt8(ascii: "["):
+                case "value" where s.peekPastWhitespace() == UInt8(ascii: "["):
                     var parts: [String?] = []
                     try s.array { s in parts.append(try s.stringIfAny()) }
                     pair = parts

@@ -45,24 +45,15 @@ final class KubernetesFleetEnvironment: FleetEnvironment, @unchecked Sendable {
     /// Validates the DGD (services, model) and takes GPUs per worker from it, as a single
     /// deployment does; does not wait for readiness (the connector holds decisions while not Ready).
     func connect(_ name: String, options: PlannerOptions, settings: inout PlannerSettings) async throws -> PlannerConnector {
-        var planned: [ComponentType] = []
-        if settings.mode.plansPrefill { planned.append(.prefill) }
-        if settings.mode.plansDecode { planned.append(.decode) }
         var memberLogger = Logger(label: "planner.kubernetes")
         memberLogger[metadataKey: "deployment"] = "\(name)"
         let dgd = try deploymentName(for: name)
-        let connector = KubernetesConnector(api: api, deploymentName: dgd, backend: backend, requiredComponents: planned,
-                                            logger: memberLogger)
-        connector.modelNameFlag = model(name)
-        connector.pollSeconds = pollSeconds
-        connector.readinessTimeoutSeconds = readinessTimeoutSeconds
-        try await connector.validateDeployment()
-        let resolved = try await connector.gpusPerWorker().resolved(prefillFlag: options.decision.prefillEngineNumGPU,
-                                                                    decodeFlag: options.decision.decodeEngineNumGPU, planned: planned)
-        settings.prefillEngineGPUs = resolved.prefill
-        settings.decodeEngineGPUs = resolved.decode
+        let (connector, gpus) = try await KubernetesConnector.validated(
+            api: api, deploymentName: dgd, backend: backend, modelName: model(name), pollSeconds: pollSeconds,
+            readinessTimeoutSeconds: readinessTimeoutSeconds, decision: options.decision, settings: &settings,
+            logger: memberLogger)
         logger.info("DGD connected", metadata: ["deployment": "\(name)", "dgd": "\(dgd)", "namespace": "\(namespace)",
-                                                "gpus_per_worker": "\(resolved.origin)"])
+                                                "gpus_per_worker": "\(gpus)"])
         return connector
     }
 

@@ -7,26 +7,17 @@ import PlannerCore
 /// kubeconfig), the DGD's validation, GPUs per worker and the start-up wait.
 extension RunCommand {
     func connectKubernetes(settings: inout PlannerSettings, logger: Logger) async throws -> KubernetesConnector {
-        var planned: [ComponentType] = []
-        if settings.mode.plansPrefill { planned.append(.prefill) }
-        if settings.mode.plansDecode { planned.append(.decode) }
         let configuration = try KubernetesAPIConfiguration.automatic()
         let api = try KubernetesAPIClient(configuration: configuration)
-        let connector = KubernetesConnector(api: api, deploymentName: try KubernetesConnector.deploymentName(),
-                                            backend: backend, requiredComponents: planned)
-        connector.modelNameFlag = modelName
-        connector.pollSeconds = kubernetesPollInterval
-        connector.readinessTimeoutSeconds = kubernetesReadinessTimeout
+        let deploymentName = try KubernetesConnector.deploymentName()
         logger.info("Kubernetes API", metadata: ["server": "\(configuration.server)", "namespace": "\(configuration.namespace)",
                                                  "namespace_from": "\(configuration.namespaceSource)",
-                                                 "dgd": "\(connector.deploymentName)"])
-        try await connector.validateDeployment()
-        let gpus = try await connector.gpusPerWorker()
-        let resolved = try gpus.resolved(prefillFlag: planner.decision.prefillEngineNumGPU, decodeFlag: planner.decision.decodeEngineNumGPU,
-                                         planned: planned)
-        settings.prefillEngineGPUs = resolved.prefill
-        settings.decodeEngineGPUs = resolved.decode
-        logger.info("GPUs per worker: \(resolved.origin)")
+                                                 "dgd": "\(deploymentName)"])
+        let (connector, gpus) = try await KubernetesConnector.validated(
+            api: api, deploymentName: deploymentName, backend: backend, modelName: modelName,
+            pollSeconds: kubernetesPollInterval, readinessTimeoutSeconds: kubernetesReadinessTimeout,
+            decision: planner.decision, settings: &settings)
+        logger.info("GPUs per worker: \(gpus)")
         do {
             try await connector.waitForDeploymentReady()
         } catch let e as KubernetesError {
